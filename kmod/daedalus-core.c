@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * daedalus-v4l2: module init/exit and the device.
+ *
+ * One V4L2 memory-to-memory stateful decoder node and one misc chardev
+ * for the userspace daemon that does the decoding.
+ */
+
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/videodev2.h>
+
+#include "daedalus.h"
+
+/* coded formats the module can expose; the daemon's HELLO narrows them */
+const struct daedalus_coded_fmt daedalus_coded_fmts[] = {
+	{ V4L2_PIX_FMT_VP9, V4L2_FMT_FLAG_DYN_RESOLUTION },
+};
+
+const unsigned int daedalus_num_coded_fmts = ARRAY_SIZE(daedalus_coded_fmts);
+
+static struct daedalus_dev *daedalus;
+
+static int __init daedalus_init(void)
+{
+	struct daedalus_dev *dev;
+	int ret;
+
+	BUILD_BUG_ON(ARRAY_SIZE(daedalus_coded_fmts) > DAEDALUS_MAX_CODECS);
+
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return -ENOMEM;
+
+	spin_lock_init(&dev->lock);
+	mutex_init(&dev->ctx_mutex);
+	INIT_LIST_HEAD(&dev->ctxs);
+	dev->next_stream_id = 1;
+
+	strscpy(dev->v4l2_dev.name, DAEDALUS_NAME, sizeof(dev->v4l2_dev.name));
+	ret = v4l2_device_register(NULL, &dev->v4l2_dev);
+	if (ret)
+		goto err_free;
+
+	ret = daedalus_chardev_register(dev);
+	if (ret)
+		goto err_v4l2;
+
+	ret = daedalus_video_register(dev);
+	if (ret)
+		goto err_chardev;
+
+	daedalus = dev;
+	v4l2_info(&dev->v4l2_dev,
+		  "decoder node %s, daemon device /dev/%s (protocol %u.%u)\n",
+		  video_device_node_name(&dev->vfd), DAEDALUS_DEVICE_NAME,
+		  DAEDALUS_PROTO_MAJOR, DAEDALUS_PROTO_MINOR);
+	return 0;
+
+err_chardev:
+	daedalus_chardev_unregister(dev);
+err_v4l2:
+	v4l2_device_unregister(&dev->v4l2_dev);
+err_free:
+	mutex_destroy(&dev->ctx_mutex);
+	kfree(dev);
+	return ret;
+}
+
+static void __exit daedalus_exit(void)
+{
+	struct daedalus_dev *dev = daedalus;
+
+	/* both fops pin the module: no file of either device is open here */
+	daedalus_video_unregister(dev);
+	daedalus_chardev_unregister(dev);
+	v4l2_device_unregister(&dev->v4l2_dev);
+	mutex_destroy(&dev->ctx_mutex);
+	kfree(dev);
+}
+
+module_init(daedalus_init);
+module_exit(daedalus_exit);
+
+MODULE_DESCRIPTION("V4L2 stateful decoder backed by a userspace GStreamer daemon");
+MODULE_AUTHOR("The daedalus-v4l2 developers");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(DMA_BUF);

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * daedalus-v4l2: the kernel->daemon message queue.
+ *
+ * Messages are built by the V4L2 side (vb2 callbacks, ioctls, release)
+ * and queued on the connected daemon; the chardev's read() hands them
+ * out one at a time.  Every stream message remembers on which daemon
+ * connection its stream was opened, so a message for a stream opened on
+ * a daemon that went away never reaches its successor.
+ */
+
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "daedalus.h"
+
+struct daedalus_qmsg *daedalus_msg_alloc(u16 type, u64 stream_id, size_t size)
+{
+	struct daedalus_qmsg *qm;
+	struct daedalus_msg_hdr *hdr;
+
+	if (WARN_ON(size < sizeof(*hdr) || size > DAEDALUS_MAX_MSG_SIZE))
+		return NULL;
+
+	qm = kvzalloc(struct_size(qm, data, size), GFP_KERNEL);
+	if (!qm)
+		return NULL;
+
+	qm->stream_id = stream_id;
+	qm->size = size;
+	hdr = (struct daedalus_msg_hdr *)qm->data;
+	hdr->size = size;
+	hdr->type = type;
+	hdr->stream_id = stream_id;
+	return qm;
+}
+
+void daedalus_msg_free(struct daedalus_qmsg *qm)
+{
+	kvfree(qm);
+}
+
+/**
+ * daedalus_send() - queue a message for the daemon
+ * @dev: the device
+ * @qm: the message; consumed in every case
+ * @conn_seq: the connection the stream lives on, 0 for any ready daemon
+ *
+ * Context: any process context; takes daedalus_dev.lock.
+ * Return: 0, or -ENOTCONN when no (or another) daemon is connected.
+ */
+int daedalus_send(struct daedalus_dev *dev, struct daedalus_qmsg *qm,
+		  u64 conn_seq)
+{
+	struct daedalus_daemon *d;
+	int ret = -ENOTCONN;
+
+	spin_lock(&dev->lock);
+	d = dev->daemon;
+	if (d && d->ready && (!conn_seq || d->seq == conn_seq)) {
+		list_add_tail(&qm->node, &d->msgs);
+		wake_up_interruptible(&d->wq);
+		qm = NULL;
+		ret = 0;
+	}
+	spin_unlock(&dev->lock);
+
+	if (qm)
+		daedalus_msg_free(qm);
+	return ret;
+}
+
+/**
+ * daedalus_purge_stream() - drop unread DECODE messages of a stream
+ * @dev: the device
+ * @stream_id: the stream
+ *
+ * Used before FLUSH and STREAM_CLOSE: the daemon would only drop them.
+ */
+void daedalus_purge_stream(struct daedalus_dev *dev, u64 stream_id)
+{
+	struct daedalus_qmsg *qm, *tmp;
+	LIST_HEAD(dead);
+
+	spin_lock(&dev->lock);
+	if (dev->daemon) {
+		list_for_each_entry_safe(qm, tmp, &dev->daemon->msgs, node) {
+			struct daedalus_msg_hdr *hdr = (void *)qm->data;
+
+			if (qm->stream_id == stream_id &&
+			    hdr->type == DAEDALUS_MSG_DECODE)
+				list_move_tail(&qm->node, &dead);
+		}
+	}
+	spin_unlock(&dev->lock);
+
+	list_for_each_entry_safe(qm, tmp, &dead, node)
+		daedalus_msg_free(qm);
+}
+
+/**
+ * daedalus_daemon_ready() - is a daemon connected and past HELLO?
+ * @dev: the device
+ * @conn_seq: if not NULL, receives the connection number
+ */
+bool daedalus_daemon_ready(struct daedalus_dev *dev, u64 *conn_seq)
+{
+	bool ready;
+
+	spin_lock(&dev->lock);
+	ready = dev->daemon && dev->daemon->ready;
+	if (ready && conn_seq)
+		*conn_seq = dev->daemon->seq;
+	spin_unlock(&dev->lock);
+	return ready;
+}
+
+/**
+ * daedalus_daemon_has_codec() - may the node offer this coded format?
+ * @dev: the device
+ * @fourcc: coded fourcc
+ *
+ * Without a daemon every format the module knows is offered, so that
+ * clients probing the node early (udev, plugin scanners) see a decoder;
+ * streaming then fails with a clear message until a daemon connects.
+ */
+bool daedalus_daemon_has_codec(struct daedalus_dev *dev, u32 fourcc)
+{
+	bool ret = true;
+	u32 i;
+
+	spin_lock(&dev->lock);
+	if (dev->daemon && dev->daemon->ready) {
+		ret = false;
+		for (i = 0; i < dev->daemon->num_codecs; i++)
+			if (dev->daemon->codecs[i] == fourcc)
+				ret = true;
+	}
+	spin_unlock(&dev->lock);
+	return ret;
+}

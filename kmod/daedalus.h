@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * daedalus-v4l2: a V4L2 stateful decoder whose decoding is done by a
+ * userspace daemon.  Private structures shared by the module's files.
+ *
+ * Lock order (outer first):
+ *   daedalus_ctx.ioctl_lock -> daedalus_ctx.lock -> daedalus_dev.lock
+ *   daedalus_dev.ctx_mutex  -> daedalus_ctx.lock
+ * ctx_mutex and ioctl_lock are never held together.
+ */
+#ifndef _DAEDALUS_H
+#define _DAEDALUS_H
+
+#include <linux/bits.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/miscdevice.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <media/v4l2-ctrls.h>
+#include <media/v4l2-device.h>
+#include <media/v4l2-fh.h>
+#include <media/videobuf2-v4l2.h>
+
+#include <misc/daedalus_v4l2.h>
+
+#define DAEDALUS_NAME		"daedalus-v4l2"
+#define DAEDALUS_DRIVER		"daedalus_v4l2"
+
+#define DAEDALUS_MIN_SIZE	16
+#define DAEDALUS_MAX_WIDTH	8192
+#define DAEDALUS_MAX_HEIGHT	8192
+#define DAEDALUS_DEF_WIDTH	320
+#define DAEDALUS_DEF_HEIGHT	240
+/* smallest and largest OUTPUT sizeimage (one access unit) */
+#define DAEDALUS_MIN_AU_SIZE	(1024 * 1024)
+#define DAEDALUS_MAX_AU_SIZE	(16 * 1024 * 1024)
+#define DAEDALUS_MAX_MSG_SIZE	(sizeof(struct daedalus_msg_decode) + \
+				 DAEDALUS_MAX_AU_SIZE)
+#define DAEDALUS_MAX_CAP_BUFS	32
+/* per-stream memory of access-unit metadata, indexed by cookie */
+#define DAEDALUS_META_SLOTS	128
+
+/* offset added to CAPTURE mmap offsets so both queues share one space */
+#define DAEDALUS_CAP_MMAP_BASE	BIT(30)
+
+/**
+ * struct daedalus_coded_fmt - a coded format the node can expose
+ * @fourcc: V4L2 pixel format
+ * @flags: V4L2_FMT_FLAG_* for ENUM_FMT
+ */
+struct daedalus_coded_fmt {
+	u32 fourcc;
+	u32 flags;
+};
+
+/**
+ * struct daedalus_daemon - one connection of the daemon on the chardev
+ * @dev: the device
+ * @seq: connection number; streams opened on this connection remember it
+ * @ready: the daemon's HELLO was accepted
+ * @codecs: fourccs the daemon said it decodes
+ * @num_codecs: valid entries of @codecs
+ * @msgs: kernel->daemon messages not read yet (struct daedalus_qmsg)
+ * @wq: readers and pollers wait here for @msgs
+ *
+ * Locking: @ready, @codecs, @num_codecs and @msgs are protected by
+ * daedalus_dev.lock.  The structure lives from open to release of the
+ * chardev; daedalus_dev.daemon points to it while connected.
+ */
+struct daedalus_daemon {
+	struct daedalus_dev *dev;
+	u64 seq;
+	bool ready;
+	u32 codecs[DAEDALUS_MAX_CODECS];
+	u32 num_codecs;
+	struct list_head msgs;
+	wait_queue_head_t wq;
+};
+
+/**
+ * struct daedalus_qmsg - a queued kernel->daemon message
+ * @node: entry in daedalus_daemon.msgs
+ * @stream_id: stream the message is about, 0 for none
+ * @size: bytes in @data
+ * @data: the message, header first
+ */
+struct daedalus_qmsg {
+	struct list_head node;
+	u64 stream_id;
+	u32 size;
+	u8 data[] __aligned(8);
+};
+
+/**
+ * struct daedalus_dev - the device: one video node, one chardev
+ * @v4l2_dev: V4L2 device
+ * @vfd: the decoder video node
+ * @misc: the daemon's chardev
+ * @lock: spinlock; protects @daemon, @daemon_seq and the daemon's message
+ *	queue.  Taken from process context only, innermost of all locks.
+ * @daemon: the connected daemon, or NULL
+ * @daemon_seq: last connection number handed out
+ * @ctx_mutex: protects @ctxs and @next_stream_id.  Taken by the video
+ *	node's open/release and by the chardev to look streams up.
+ * @ctxs: every open context of the video node
+ * @next_stream_id: stream id of the next context; ids are never reused
+ */
+struct daedalus_dev {
+	struct v4l2_device v4l2_dev;
+	struct video_device vfd;
+	struct miscdevice misc;
+
+	spinlock_t lock;		/* daemon, daemon_seq, message queue */
+	struct daedalus_daemon *daemon;
+	u64 daemon_seq;
+
+	struct mutex ctx_mutex;		/* ctxs, next_stream_id */
+	struct list_head ctxs;
+	u64 next_stream_id;
+};
+
+/**
+ * struct daedalus_buffer - a vb2 buffer of either queue
+ * @vb: the V4L2 buffer
+ * @list: entry in one of the context's buffer lists
+ * @cookie: OUTPUT: the cookie of the access unit it carries
+ */
+struct daedalus_buffer {
+	struct vb2_v4l2_buffer vb;
+	struct list_head list;
+	u64 cookie;
+};
+
+/**
+ * struct daedalus_au_meta - what a CAPTURE buffer inherits from its AU
+ * @cookie: the AU's cookie; 0 marks an empty slot
+ * @timestamp: OUTPUT timestamp in ns
+ * @timecode: OUTPUT timecode
+ * @flags: OUTPUT flags worth copying (timecode, timestamp source)
+ * @field: OUTPUT field
+ */
+struct daedalus_au_meta {
+	u64 cookie;
+	u64 timestamp;
+	struct v4l2_timecode timecode;
+	u32 flags;
+	u32 field;
+};
+
+/**
+ * struct daedalus_cap_layout - where the daemon writes a frame
+ * @pixelformat: raw fourcc
+ * @width: frame-buffer width
+ * @height: frame-buffer height
+ * @num_mem_planes: memory planes
+ * @mem_size: bytes needed in each memory plane
+ * @num_color_planes: colour planes
+ * @color: layout of each colour plane
+ */
+struct daedalus_cap_layout {
+	u32 pixelformat;
+	u32 width;
+	u32 height;
+	u32 num_mem_planes;
+	u32 mem_size[DAEDALUS_MAX_PLANES];
+	u32 num_color_planes;
+	struct daedalus_color_plane color[DAEDALUS_MAX_PLANES];
+};
+
+/**
+ * struct daedalus_ctx - one open file of the video node: one stream
+ * @fh: V4L2 file handle, first member
+ * @dev: the device
+ * @node: entry in daedalus_dev.ctxs
+ * @ref: references: the open file, and the chardev while it works on it
+ * @stream_id: stream id, unique while the module is loaded
+ * @ioctl_lock: mutex; serialises this context's ioctls and is the vb2
+ *	lock of both queues.  Protects @out_fmt, @cap_fmt, @visible,
+ *	@bit_depth and the controls' values, and the life of the queues,
+ *	the control handler and @fh (see @closed).  The chardev takes it
+ *	for FORMAT and EXPBUF; nothing holding it ever waits for the daemon.
+ * @lock: spinlock; protects every field below it, which the chardev
+ *	path shares with vb2 callbacks.  Never held across copy_*_user or
+ *	anything that sleeps.
+ * @out_q: OUTPUT (bitstream) queue
+ * @cap_q: CAPTURE (raw frame) queue
+ * @hdl: control handler
+ * @min_bufs_ctrl: V4L2_CID_MIN_BUFFERS_FOR_CAPTURE
+ * @out_fmt: OUTPUT format
+ * @cap_fmt: CAPTURE format
+ * @visible: visible rectangle inside @cap_fmt
+ * @bit_depth: luma bit depth of the stream
+ * @closed: the file is being released; the chardev must not touch it
+ * @failed: the daemon failed the stream or went away
+ * @opened: STREAM_OPEN was sent on connection @conn_seq
+ * @conn_seq: daemon connection the stream is open on
+ * @out_streaming: OUTPUT start_streaming ran
+ * @cap_streaming: CAPTURE start_streaming ran
+ * @fmt_known: the daemon told the stream's format
+ * @drc: a resolution change is waiting for CAPTURE to be set up again
+ * @draining: DRAIN sent, DRAIN_DONE not yet received
+ * @stopped: drain finished; waiting for DEC_CMD_START or a restart
+ * @next_buf_last: the next CAPTURE buffer is to be returned empty + LAST
+ * @next_last_eos: that LAST buffer ends a drain (V4L2_EVENT_EOS with it)
+ * @epoch: flush epoch, bumped on every STREAMOFF(OUTPUT)
+ * @cap_gen: CAPTURE generation, bumped whenever the daemon's buffers are
+ *	taken back
+ * @next_cookie: cookie of the next OUTPUT buffer
+ * @sent_since_drain: DECODEs sent in this epoch since the last drain
+ * @out_seq: OUTPUT sequence counter
+ * @cap_seq: CAPTURE sequence counter
+ * @out_held: OUTPUT buffers not sent yet (stopped or draining)
+ * @out_pending: OUTPUT buffers sent as DECODE, waiting for CONSUMED
+ * @cap_held: CAPTURE buffers not announced to the daemon
+ * @cap_avail: CAPTURE buffers announced to the daemon
+ * @layout: CAPTURE layout of @cap_fmt, for announcements
+ * @last_meta: metadata of the latest OUTPUT buffer, for empty LAST buffers
+ * @meta: metadata of recent access units, slot = cookie % SLOTS
+ */
+struct daedalus_ctx {
+	struct v4l2_fh fh;
+	struct daedalus_dev *dev;
+	struct list_head node;
+	struct kref ref;
+	u64 stream_id;
+
+	struct mutex ioctl_lock;	/* ioctls, vb2 queues, formats */
+	struct vb2_queue out_q;
+	struct vb2_queue cap_q;
+	struct v4l2_ctrl_handler hdl;
+	struct v4l2_ctrl *min_bufs_ctrl;
+	struct v4l2_pix_format_mplane out_fmt;
+	struct v4l2_pix_format_mplane cap_fmt;
+	struct v4l2_rect visible;
+	u32 bit_depth;
+
+	spinlock_t lock;		/* everything below */
+	bool closed;
+	bool failed;
+	bool opened;
+	u64 conn_seq;
+	bool out_streaming;
+	bool cap_streaming;
+	bool fmt_known;
+	bool drc;
+	bool draining;
+	bool stopped;
+	bool next_buf_last;
+	bool next_last_eos;
+	u32 epoch;
+	u32 cap_gen;
+	u64 next_cookie;
+	u32 sent_since_drain;
+	u32 out_seq;
+	u32 cap_seq;
+	struct list_head out_held;
+	struct list_head out_pending;
+	struct list_head cap_held;
+	struct list_head cap_avail;
+	struct daedalus_cap_layout layout;
+	struct daedalus_au_meta last_meta;
+	struct daedalus_au_meta meta[DAEDALUS_META_SLOTS];
+};
+
+static inline struct daedalus_ctx *file_to_ctx(struct file *file)
+{
+	return container_of(file->private_data, struct daedalus_ctx, fh);
+}
+
+static inline struct daedalus_buffer *to_dbuf(struct vb2_buffer *vb)
+{
+	return container_of(to_vb2_v4l2_buffer(vb), struct daedalus_buffer, vb);
+}
+
+/* daedalus-core.c */
+extern const struct daedalus_coded_fmt daedalus_coded_fmts[];
+extern const unsigned int daedalus_num_coded_fmts;
+
+/* daedalus-v4l2.c: the video node and the decoder state machine */
+int daedalus_video_register(struct daedalus_dev *dev);
+void daedalus_video_unregister(struct daedalus_dev *dev);
+void daedalus_ctx_put(struct daedalus_ctx *ctx);
+int daedalus_handle_consumed(struct daedalus_ctx *ctx,
+			     const struct daedalus_msg_consumed *m);
+int daedalus_handle_format(struct daedalus_ctx *ctx,
+			   const struct daedalus_msg_format *m);
+int daedalus_handle_frame(struct daedalus_ctx *ctx,
+			  const struct daedalus_msg_frame *m);
+int daedalus_handle_drain_done(struct daedalus_ctx *ctx,
+			       const struct daedalus_msg_epoch *m);
+void daedalus_fail_stream(struct daedalus_ctx *ctx, u64 conn_seq);
+int daedalus_expbuf(struct daedalus_ctx *ctx, struct daedalus_expbuf *eb);
+
+/* daedalus-stream.c: messages to the daemon */
+struct daedalus_qmsg *daedalus_msg_alloc(u16 type, u64 stream_id,
+					 size_t size);
+void daedalus_msg_free(struct daedalus_qmsg *qm);
+int daedalus_send(struct daedalus_dev *dev, struct daedalus_qmsg *qm,
+		  u64 conn_seq);
+void daedalus_purge_stream(struct daedalus_dev *dev, u64 stream_id);
+bool daedalus_daemon_ready(struct daedalus_dev *dev, u64 *conn_seq);
+bool daedalus_daemon_has_codec(struct daedalus_dev *dev, u32 fourcc);
+
+/* daedalus-chardev.c */
+int daedalus_chardev_register(struct daedalus_dev *dev);
+void daedalus_chardev_unregister(struct daedalus_dev *dev);
+
+#endif /* _DAEDALUS_H */
