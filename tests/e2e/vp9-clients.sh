@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# vp9-clients.sh CLIPDIR RESULTDIR
+# Runs inside the test VM with daedalus_v4l2.ko loaded and the daemon
+# connected.  Decodes CLIPDIR/clip.ivf through the kernel node with
+#   (a) GStreamer's auto-registered v4l2 VP9 decoder element,
+#   (b) FFmpeg's vp9_v4l2m2m,
+# and checks every frame's MD5 against CLIPDIR/ref.md5 (direct software
+# decode); then runs v4l2-compliance on the node, which must report 0
+# failures.  Prints one PASS/FAIL line per check; exits non-zero on any FAIL.
+set -uo pipefail
+clip=${1:?usage: vp9-clients.sh CLIPDIR RESULTDIR}
+res=${2:?usage: vp9-clients.sh CLIPDIR RESULTDIR}
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$res"
+size=$(cat "$clip/clip.size")
+nref=$(wc -l < "$clip/ref.md5")
+fails=0
+
+node=$("$here/find-node.sh") || exit 1
+echo "e2e: decoder node $node, clip $size, $nref frames"
+
+verdict() { # name md5file
+	local name=$1 got=$2 n
+	n=$(wc -l < "$got")
+	if cmp -s "$clip/ref.md5" "$got"; then
+		echo "PASS $name: $n/$nref frames bit-exact"
+	else
+		echo "FAIL $name: $n frames, expected $nref; first differences:"
+		diff "$clip/ref.md5" "$got" | head -5
+		fails=$((fails + 1))
+	fi
+}
+
+# (a) GStreamer v4l2 plugin
+if el=$("$here/gst-element-for-node.sh" "$node" vp9); then
+	echo "e2e: GStreamer element $el"
+	if timeout 300 gst-launch-1.0 -q filesrc location="$clip/clip.ivf" ! \
+		ivfparse ! vp9parse ! "$el" ! videoconvert ! \
+		video/x-raw,format=I420 ! filesink location="$res/gst.yuv" \
+		> "$res/gst.log" 2>&1; then
+		"$here/framemd5.sh" "$res/gst.md5" -f rawvideo -pix_fmt yuv420p \
+			-s "$size" -i "$res/gst.yuv"
+		verdict "gst-$el" "$res/gst.md5"
+	else
+		echo "FAIL gst-$el: gst-launch failed (exit $?):"
+		tail -20 "$res/gst.log"
+		fails=$((fails + 1))
+	fi
+else
+	echo "FAIL gst: the v4l2 plugin registered no VP9 decoder for $node"
+	fails=$((fails + 1))
+fi
+
+# (b) FFmpeg
+if timeout 300 "$here/framemd5.sh" "$res/ffmpeg.md5" -c:v vp9_v4l2m2m \
+	-i "$clip/clip.ivf" > "$res/ffmpeg.log" 2>&1; then
+	verdict ffmpeg-vp9_v4l2m2m "$res/ffmpeg.md5"
+else
+	echo "FAIL ffmpeg-vp9_v4l2m2m: ffmpeg failed:"
+	tail -20 "$res/ffmpeg.log"
+	fails=$((fails + 1))
+fi
+
+# (c) v4l2-compliance
+timeout 300 v4l2-compliance -d "$node" > "$res/compliance.log" 2>&1
+summary=$(grep -E '^Total for .*Failed: ' "$res/compliance.log" | tail -1)
+if [[ $summary =~ Failed:\ 0, ]]; then
+	echo "PASS v4l2-compliance: $summary"
+else
+	echo "FAIL v4l2-compliance: ${summary:-no summary}"
+	grep -E 'fail:|FAIL' "$res/compliance.log" | head -20
+	fails=$((fails + 1))
+fi
+
+echo "e2e: $((3 - fails)) passed, $fails failed"
+[ "$fails" -eq 0 ]
