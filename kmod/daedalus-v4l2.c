@@ -831,7 +831,7 @@ static bool format_valid(const struct daedalus_msg_format *m)
 int daedalus_handle_format(struct daedalus_ctx *ctx,
 			   const struct daedalus_msg_format *m)
 {
-	struct v4l2_pix_format_mplane f = ctx->cap_fmt;
+	struct v4l2_pix_format_mplane f;
 	struct v4l2_rect vis = {
 		.left = m->visible_left, .top = m->visible_top,
 		.width = m->visible_width, .height = m->visible_height,
