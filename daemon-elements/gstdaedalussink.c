@@ -1,0 +1,635 @@
+/* daedalus-v4l2
+ * Copyright (C) 2025 daedalus-v4l2 authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+/**
+ * SECTION:element-daedalussink
+ * @title: daedalussink
+ *
+ * Writes decoded frames into the CAPTURE buffers of the V4L2 client of a
+ * daedalus-v4l2 decoder node.  The stream and the access unit of a frame
+ * come from its #GstDaedalusMeta.  The first frame of a stream, and every
+ * caps change, sends FORMAT; each frame then waits for a CAPTURE buffer
+ * the client queued, is converted or copied into it and is announced with
+ * FRAME.  An EOS that daedalussrc sent for a DRAIN is answered with
+ * DRAIN_DONE and goes no further; any other EOS ends the pipeline.
+ *
+ * The sink renders in GstBaseSink::render only, with sync, QoS, async
+ * state changes and the last-sample all off: every frame is rendered
+ * exactly once, as soon as it arrives.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 daedalussrc ! vp9parse ! avdec_vp9 ! daedalussink
+ * ]|
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <linux/videodev2.h>
+
+#include <gst/allocators/allocators.h>
+#include <gst/video/video.h>
+#include <glib/gi18n-lib.h>
+
+#include "gstdaedaluselements.h"
+#include "gstdaedalussink.h"
+#include "gstdaedalusconnection.h"
+#include "gstdaedalusformat.h"
+#include "gstdaedalusmeta.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_daedalus_sink_debug);
+#define GST_CAT_DEFAULT gst_daedalus_sink_debug
+
+#define DEFAULT_DEVICE GST_DAEDALUS_DEFAULT_DEVICE
+#define DEFAULT_STREAM 0
+#define DEFAULT_FD -1
+/* CAPTURE buffers we ask for: frames are copied, the decoder keeps its
+ * references in its own memory */
+#define MIN_CAPTURE_BUFFERS 4
+
+enum
+{
+  PROP_0,
+  PROP_DEVICE,
+  PROP_STREAM,
+  PROP_FD,
+};
+
+struct _GstDaedalusSink
+{
+  GstBaseSink parent;
+
+  /* properties, with the object lock */
+  gchar *device;
+  guint64 stream_id;
+  gint fd;
+
+  /* between start and stop */
+  GstDaedalusConnection *conn;
+  GCancellable *cancellable;
+  GstAllocator *allocator;
+
+  /* streaming thread */
+  GstVideoInfo in_info;
+  gboolean have_info;
+  GstDaedalusStream *stream;    /* announced by daedalussrc's event */
+  GstDaedalusStream *format_stream;     /* FORMAT sent for in_info to it */
+  GstVideoConverter *convert;
+  GstVideoInfo convert_in;
+  GstVideoInfo convert_out;
+};
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (GST_VIDEO_FORMATS_ALL)));
+
+#define gst_daedalus_sink_parent_class parent_class
+G_DEFINE_TYPE (GstDaedalusSink, gst_daedalus_sink, GST_TYPE_BASE_SINK);
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (daedalussink, "daedalussink",
+    GST_RANK_NONE, GST_TYPE_DAEDALUS_SINK, daedalus_element_init (plugin));
+
+static void
+gst_daedalus_sink_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstDaedalusSink *self = GST_DAEDALUS_SINK (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_DEVICE:
+      g_free (self->device);
+      self->device = g_value_dup_string (value);
+      break;
+    case PROP_STREAM:
+      self->stream_id = g_value_get_uint64 (value);
+      break;
+    case PROP_FD:
+      self->fd = g_value_get_int (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_daedalus_sink_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstDaedalusSink *self = GST_DAEDALUS_SINK (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_DEVICE:
+      g_value_set_string (value, self->device);
+      break;
+    case PROP_STREAM:
+      g_value_set_uint64 (value, self->stream_id);
+      break;
+    case PROP_FD:
+      g_value_set_int (value, self->fd);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static gboolean
+gst_daedalus_sink_start (GstBaseSink * bsink)
+{
+  GstDaedalusSink *self = GST_DAEDALUS_SINK (bsink);
+  GError *err = NULL;
+  gchar *device;
+  gint fd;
+
+  GST_OBJECT_LOCK (self);
+  device = g_strdup (self->device);
+  fd = self->fd;
+  GST_OBJECT_UNLOCK (self);
+
+  self->conn = gst_daedalus_connection_acquire (device, fd, &err);
+  g_free (device);
+  if (!self->conn) {
+    DAEDALUS_ELEMENT_POST_ERROR (self, err);
+    g_error_free (err);
+    return FALSE;
+  }
+  self->cancellable = g_cancellable_new ();
+  self->allocator = gst_dmabuf_allocator_new ();
+  self->have_info = FALSE;
+  return TRUE;
+}
+
+static gboolean
+gst_daedalus_sink_stop (GstBaseSink * bsink)
+{
+  GstDaedalusSink *self = GST_DAEDALUS_SINK (bsink);
+
+  g_clear_pointer (&self->convert, gst_video_converter_free);
+  gst_clear_object (&self->stream);
+  gst_clear_object (&self->format_stream);
+  gst_clear_object (&self->allocator);
+  g_clear_object (&self->cancellable);
+  if (self->conn) {
+    gst_daedalus_connection_release (self->conn);
+    self->conn = NULL;
+  }
+  return TRUE;
+}
+
+static gboolean
+gst_daedalus_sink_unlock (GstBaseSink * bsink)
+{
+  GstDaedalusSink *self = GST_DAEDALUS_SINK (bsink);
+
+  g_cancellable_cancel (self->cancellable);
+  return TRUE;
+}
+
+static gboolean
+gst_daedalus_sink_unlock_stop (GstBaseSink * bsink)
+{
+  GstDaedalusSink *self = GST_DAEDALUS_SINK (bsink);
+
+  g_cancellable_reset (self->cancellable);
+  return TRUE;
+}
+
+static gboolean
+gst_daedalus_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
+{
+  GstDaedalusSink *self = GST_DAEDALUS_SINK (bsink);
+
+  if (!gst_video_info_from_caps (&self->in_info, caps)) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+        ("invalid caps %" GST_PTR_FORMAT, caps));
+    return FALSE;
+  }
+  self->have_info = TRUE;
+  /* FORMAT again with the next frame */
+  gst_clear_object (&self->format_stream);
+  return TRUE;
+}
+
+static gboolean
+gst_daedalus_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
+{
+  gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
+  return TRUE;
+}
+
+/* The stream an EOS is about: the one daedalussrc announced, else the one
+ * of the stream property. */
+static GstDaedalusStream *
+eos_stream (GstDaedalusSink * self)
+{
+  guint64 stream_id;
+
+  if (self->stream)
+    return gst_object_ref (self->stream);
+
+  GST_OBJECT_LOCK (self);
+  stream_id = self->stream_id;
+  GST_OBJECT_UNLOCK (self);
+  if (stream_id && self->conn)
+    return gst_daedalus_connection_lookup_stream (self->conn, stream_id);
+  return NULL;
+}
+
+static gboolean
+gst_daedalus_sink_event (GstBaseSink * bsink, GstEvent * event)
+{
+  GstDaedalusSink *self = GST_DAEDALUS_SINK (bsink);
+  GstDaedalusStream *stream;
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_CUSTOM_DOWNSTREAM_STICKY:
+      stream = gst_daedalus_stream_event_parse (event);
+      if (stream) {
+        GST_DEBUG_OBJECT (self, "stream %" G_GUINT64_FORMAT " follows",
+            gst_daedalus_stream_get_id (stream));
+        gst_object_replace ((GstObject **) & self->stream,
+            (GstObject *) stream);
+        gst_object_unref (stream);
+      }
+      break;
+    case GST_EVENT_EOS:{
+      guint32 epoch;
+
+      stream = eos_stream (self);
+      if (stream && gst_daedalus_stream_get_connection (stream) == self->conn
+          && gst_daedalus_stream_end_drain (stream, &epoch)) {
+        /* a DRAIN, not the end: answer it and keep running */
+        GST_DEBUG_OBJECT (self, "stream %" G_GUINT64_FORMAT " drained, "
+            "epoch %u", gst_daedalus_stream_get_id (stream), epoch);
+        gst_daedalus_stream_send_drain_done (stream, epoch);
+        gst_object_unref (stream);
+        gst_event_unref (event);
+        return TRUE;
+      }
+      gst_clear_object (&stream);
+      break;
+    }
+    default:
+      break;
+  }
+  return GST_BASE_SINK_CLASS (parent_class)->event (bsink, event);
+}
+
+static guint32
+capture_fourcc (GstDaedalusStream * stream)
+{
+  guint32 fourcc = gst_daedalus_stream_get_info (stream)->capture_fourcc;
+
+  if (gst_daedalus_raw_to_video_format (fourcc, NULL) ==
+      GST_VIDEO_FORMAT_UNKNOWN)
+    fourcc = V4L2_PIX_FMT_NV12;
+  return fourcc;
+}
+
+static gint
+send_format (GstDaedalusSink * self, GstDaedalusStream * stream)
+{
+  struct daedalus_msg_format fmt = { {0,}, };
+  GstVideoInfo *info = &self->in_info;
+  GstVideoFormat vformat;
+
+  fmt.epoch = gst_daedalus_stream_get_epoch (stream);
+  fmt.pixelformat = capture_fourcc (stream);
+  fmt.width = GST_VIDEO_INFO_WIDTH (info);
+  fmt.height = GST_VIDEO_INFO_HEIGHT (info);
+  fmt.visible_left = 0;
+  fmt.visible_top = 0;
+  fmt.visible_width = fmt.width;
+  fmt.visible_height = fmt.height;
+  fmt.min_buffers = MIN_CAPTURE_BUFFERS;
+  gst_daedalus_colorimetry_to_v4l2 (&info->colorimetry, &fmt.colorspace,
+      &fmt.xfer_func, &fmt.ycbcr_enc, &fmt.quantization);
+  vformat = gst_daedalus_raw_to_video_format (fmt.pixelformat, NULL);
+  fmt.bit_depth = gst_daedalus_video_format_bit_depth (vformat);
+
+  GST_INFO_OBJECT (self, "stream %" G_GUINT64_FORMAT ": FORMAT %"
+      GST_FOURCC_FORMAT " %ux%u", gst_daedalus_stream_get_id (stream),
+      GST_FOURCC_ARGS (fmt.pixelformat), fmt.width, fmt.height);
+  return gst_daedalus_stream_send_format (stream, &fmt);
+}
+
+/* Wraps the CAPTURE buffer's dma-bufs in a GstBuffer laid out as the
+ * kernel says and fills @out_info to match. */
+static GstBuffer *
+wrap_capture_buffer (GstDaedalusSink * self, GstDaedalusStream * stream,
+    GstDaedalusCaptureBuffer * cbuf, GstVideoInfo * out_info)
+{
+  const struct daedalus_msg_capture_buffer *ci = &cbuf->info;
+  gsize base[DAEDALUS_MAX_PLANES], total = 0;
+  gsize offsets[GST_VIDEO_MAX_PLANES] = { 0, };
+  gint strides[GST_VIDEO_MAX_PLANES] = { 0, };
+  GstVideoFormat format;
+  GstBuffer *buf;
+  guint i, n_planes, n_mem;
+
+  format = gst_daedalus_raw_to_video_format (ci->pixelformat, &n_mem);
+  if (format == GST_VIDEO_FORMAT_UNKNOWN || n_mem != ci->num_mem_planes) {
+    GST_WARNING_OBJECT (self, "cannot write %" GST_FOURCC_FORMAT
+        " in %u planes", GST_FOURCC_ARGS (ci->pixelformat),
+        ci->num_mem_planes);
+    return NULL;
+  }
+
+  gst_video_info_set_format (out_info, format,
+      GST_VIDEO_INFO_WIDTH (&self->in_info),
+      GST_VIDEO_INFO_HEIGHT (&self->in_info));
+  out_info->colorimetry = self->in_info.colorimetry;
+  out_info->chroma_site = self->in_info.chroma_site;
+  n_planes = GST_VIDEO_INFO_N_PLANES (out_info);
+  if (ci->num_color_planes < n_planes) {
+    GST_WARNING_OBJECT (self, "%u colour planes, need %u",
+        ci->num_color_planes, n_planes);
+    return NULL;
+  }
+
+  buf = gst_buffer_new ();
+  for (i = 0; i < ci->num_mem_planes; i++) {
+    GError *err = NULL;
+    gint fd = gst_daedalus_stream_get_plane_fd (stream, cbuf, i, &err);
+
+    if (fd < 0) {
+      GST_WARNING_OBJECT (self, "%s", err->message);
+      g_error_free (err);
+      gst_buffer_unref (buf);
+      return NULL;
+    }
+    base[i] = total;
+    total += ci->mem_plane_length[i];
+    gst_buffer_append_memory (buf,
+        gst_dmabuf_allocator_alloc_with_flags (self->allocator, fd,
+            ci->mem_plane_length[i], GST_FD_MEMORY_FLAG_DONT_CLOSE));
+  }
+
+  for (i = 0; i < n_planes; i++) {
+    const struct daedalus_color_plane *cp = &ci->color_planes[i];
+    gint comp[GST_VIDEO_MAX_COMPONENTS];
+    guint64 end;
+
+    gst_video_format_info_component (out_info->finfo, i, comp);
+    end = cp->offset + (guint64) cp->stride *
+        GST_VIDEO_INFO_COMP_HEIGHT (out_info, comp[0]);
+    /* never write past the plane, whatever the frame size says */
+    if (end > ci->mem_plane_length[cp->mem_plane] ||
+        cp->stride < (guint) GST_VIDEO_INFO_COMP_WIDTH (out_info, comp[0]) *
+        GST_VIDEO_INFO_COMP_PSTRIDE (out_info, comp[0])) {
+      GST_WARNING_OBJECT (self, "plane %u (offset %u stride %u) does not "
+          "fit a %dx%d frame", i, cp->offset, cp->stride,
+          GST_VIDEO_INFO_WIDTH (out_info), GST_VIDEO_INFO_HEIGHT (out_info));
+      gst_buffer_unref (buf);
+      return NULL;
+    }
+    offsets[i] = base[cp->mem_plane] + cp->offset;
+    strides[i] = cp->stride;
+    out_info->offset[i] = offsets[i];
+    out_info->stride[i] = strides[i];
+  }
+  out_info->size = total;
+
+  gst_buffer_add_video_meta_full (buf, GST_VIDEO_FRAME_FLAG_NONE, format,
+      GST_VIDEO_INFO_WIDTH (out_info), GST_VIDEO_INFO_HEIGHT (out_info),
+      n_planes, offsets, strides);
+  return buf;
+}
+
+static void
+copy_frame (GstDaedalusSink * self, GstVideoFrame * in, GstVideoFrame * out)
+{
+  if (GST_VIDEO_FRAME_FORMAT (in) == GST_VIDEO_FRAME_FORMAT (out)) {
+    gst_video_frame_copy (out, in);
+    return;
+  }
+
+  if (self->convert && (!gst_video_info_is_equal (&self->convert_in,
+              &in->info) || !gst_video_info_is_equal (&self->convert_out,
+              &out->info)))
+    g_clear_pointer (&self->convert, gst_video_converter_free);
+  if (!self->convert) {
+    self->convert_in = in->info;
+    self->convert_out = out->info;
+    self->convert = gst_video_converter_new (&in->info, &out->info, NULL);
+  }
+  gst_video_converter_frame (self->convert, in, out);
+}
+
+/* Writes @inbuf into @cbuf; fills @bytesused per memory plane. */
+static gboolean
+write_frame (GstDaedalusSink * self, GstDaedalusStream * stream,
+    GstBuffer * inbuf, GstDaedalusCaptureBuffer * cbuf, guint32 * bytesused)
+{
+  const struct daedalus_msg_capture_buffer *ci = &cbuf->info;
+  GstVideoFrame in, out;
+  GstVideoInfo out_info;
+  GstBuffer *outbuf;
+  guint i;
+
+  outbuf = wrap_capture_buffer (self, stream, cbuf, &out_info);
+  if (!outbuf)
+    return FALSE;
+
+  if (!gst_video_frame_map (&in, &self->in_info, inbuf, GST_MAP_READ)) {
+    gst_buffer_unref (outbuf);
+    return FALSE;
+  }
+  if (!gst_video_frame_map (&out, &out_info, outbuf, GST_MAP_WRITE)) {
+    gst_video_frame_unmap (&in);
+    gst_buffer_unref (outbuf);
+    return FALSE;
+  }
+  copy_frame (self, &in, &out);
+  /* unmapping ends the dma-buf CPU access (DMA_BUF_IOCTL_SYNC) */
+  gst_video_frame_unmap (&out);
+  gst_video_frame_unmap (&in);
+  gst_buffer_unref (outbuf);
+
+  for (i = 0; i < DAEDALUS_MAX_PLANES; i++)
+    bytesused[i] = 0;
+  for (i = 0; i < GST_VIDEO_INFO_N_PLANES (&out_info); i++) {
+    const struct daedalus_color_plane *cp = &ci->color_planes[i];
+    gint comp[GST_VIDEO_MAX_COMPONENTS];
+    guint32 end;
+
+    gst_video_format_info_component (out_info.finfo, i, comp);
+    end = cp->offset + cp->stride *
+        GST_VIDEO_INFO_COMP_HEIGHT (&out_info, comp[0]);
+    bytesused[cp->mem_plane] = MAX (bytesused[cp->mem_plane], end);
+  }
+  return TRUE;
+}
+
+static GstFlowReturn
+gst_daedalus_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
+{
+  GstDaedalusSink *self = GST_DAEDALUS_SINK (bsink);
+  struct daedalus_msg_frame frame = { {0,}, };
+  GstDaedalusCaptureBuffer *cbuf;
+  GstDaedalusWaitResult res;
+  GstDaedalusStream *stream;
+  GstDaedalusMeta *meta;
+  guint64 stream_id;
+
+  GST_OBJECT_LOCK (self);
+  stream_id = self->stream_id;
+  GST_OBJECT_UNLOCK (self);
+
+  meta = gst_buffer_get_daedalus_meta (buffer);
+  if (!meta || gst_daedalus_stream_get_connection (meta->stream) != self->conn
+      || (stream_id && gst_daedalus_stream_get_id (meta->stream) != stream_id)) {
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        (_("Dropped a decoded frame that belongs to no known stream.")),
+        ("buffer %" GST_PTR_FORMAT " without a GstDaedalusMeta of this "
+            "connection", buffer));
+    return GST_FLOW_OK;
+  }
+  stream = meta->stream;
+  if (!self->have_info) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL), ("no caps"));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+
+  if (self->format_stream != stream) {
+    if (send_format (self, stream) < 0) {
+      GST_DEBUG_OBJECT (self, "FORMAT rejected, dropping the frame");
+      return GST_FLOW_OK;
+    }
+    gst_object_replace ((GstObject **) & self->format_stream,
+        (GstObject *) stream);
+  }
+
+  res = gst_daedalus_stream_acquire_capture_buffer (stream,
+      GST_VIDEO_INFO_WIDTH (&self->in_info),
+      GST_VIDEO_INFO_HEIGHT (&self->in_info), meta->epoch, self->cancellable,
+      &cbuf);
+  switch (res) {
+    case GST_DAEDALUS_WAIT_OK:
+      break;
+    case GST_DAEDALUS_WAIT_FLUSHING:
+      return GST_FLOW_FLUSHING;
+    case GST_DAEDALUS_WAIT_LOST:
+      GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+          (_("The connection to %s was lost."),
+              gst_daedalus_connection_get_name (self->conn)), (NULL));
+      return GST_FLOW_ERROR;
+    default:
+      GST_DEBUG_OBJECT (self, "dropping frame of AU %" G_GUINT64_FORMAT
+          ": stream closed or flushed", meta->cookie);
+      return GST_FLOW_OK;
+  }
+
+  frame.cookie = meta->cookie;
+  frame.epoch = meta->epoch;
+  frame.index = cbuf->info.index;
+  frame.generation = cbuf->info.generation;
+  frame.num_planes = cbuf->info.num_mem_planes;
+  if (!GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT))
+    frame.flags |= DAEDALUS_FRAME_FLAG_KEYFRAME;
+  if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_CORRUPTED))
+    frame.flags |= DAEDALUS_FRAME_FLAG_ERROR;
+  if (!write_frame (self, stream, buffer, cbuf, frame.bytesused)) {
+    /* give the buffer back, marked as failed */
+    GST_WARNING_OBJECT (self, "could not write the frame of AU %"
+        G_GUINT64_FORMAT " into buffer %u", meta->cookie, cbuf->info.index);
+    frame.flags = DAEDALUS_FRAME_FLAG_ERROR;
+    memset (frame.bytesused, 0, sizeof (frame.bytesused));
+  }
+  GST_LOG_OBJECT (self, "FRAME AU %" G_GUINT64_FORMAT " -> buffer %u",
+      (guint64) frame.cookie, frame.index);
+  gst_daedalus_stream_send_frame (stream, &frame);
+  gst_daedalus_capture_buffer_unref (cbuf);
+  return GST_FLOW_OK;
+}
+
+static void
+gst_daedalus_sink_finalize (GObject * object)
+{
+  GstDaedalusSink *self = GST_DAEDALUS_SINK (object);
+
+  g_free (self->device);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_daedalus_sink_init (GstDaedalusSink * self)
+{
+  GstBaseSink *bsink = GST_BASE_SINK (self);
+
+  self->device = g_strdup (DEFAULT_DEVICE);
+  self->stream_id = DEFAULT_STREAM;
+  self->fd = DEFAULT_FD;
+
+  /* every frame once, at once, and no buffer kept */
+  gst_base_sink_set_sync (bsink, FALSE);
+  gst_base_sink_set_qos_enabled (bsink, FALSE);
+  gst_base_sink_set_async_enabled (bsink, FALSE);
+  gst_base_sink_set_last_sample_enabled (bsink, FALSE);
+}
+
+static void
+gst_daedalus_sink_class_init (GstDaedalusSinkClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseSinkClass *basesink_class = GST_BASE_SINK_CLASS (klass);
+
+  GST_DEBUG_CATEGORY_INIT (gst_daedalus_sink_debug, "daedalussink", 0,
+      "daedalus-v4l2 frame sink");
+
+  gobject_class->set_property = gst_daedalus_sink_set_property;
+  gobject_class->get_property = gst_daedalus_sink_get_property;
+  gobject_class->finalize = gst_daedalus_sink_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_DEVICE,
+      g_param_spec_string ("device", "Device",
+          "The daedalus-v4l2 control device (the connection is shared with "
+          "the other daedalus elements of the process)", DEFAULT_DEVICE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_STREAM,
+      g_param_spec_uint64 ("stream", "Stream",
+          "Only render frames of this stream id; 0 renders the frames of "
+          "whatever stream daedalussrc serves", 0, G_MAXUINT64,
+          DEFAULT_STREAM,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_FD,
+      g_param_spec_int ("fd", "File descriptor",
+          "An open connection to use instead of the device (for tests; "
+          "it is duplicated, not taken over), -1 to open the device", -1,
+          G_MAXINT, DEFAULT_FD,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_set_static_metadata (element_class,
+      "daedalus-v4l2 sink", "Sink/Video",
+      "Writes decoded frames into the CAPTURE buffers of a V4L2 client of "
+      "the daedalus-v4l2 decoder", "daedalus-v4l2 authors");
+
+  basesink_class->start = GST_DEBUG_FUNCPTR (gst_daedalus_sink_start);
+  basesink_class->stop = GST_DEBUG_FUNCPTR (gst_daedalus_sink_stop);
+  basesink_class->unlock = GST_DEBUG_FUNCPTR (gst_daedalus_sink_unlock);
+  basesink_class->unlock_stop =
+      GST_DEBUG_FUNCPTR (gst_daedalus_sink_unlock_stop);
+  basesink_class->set_caps = GST_DEBUG_FUNCPTR (gst_daedalus_sink_set_caps);
+  basesink_class->propose_allocation =
+      GST_DEBUG_FUNCPTR (gst_daedalus_sink_propose_allocation);
+  basesink_class->event = GST_DEBUG_FUNCPTR (gst_daedalus_sink_event);
+  basesink_class->render = GST_DEBUG_FUNCPTR (gst_daedalus_sink_render);
+}

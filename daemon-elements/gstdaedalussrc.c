@@ -1,0 +1,553 @@
+/* daedalus-v4l2
+ * Copyright (C) 2025 daedalus-v4l2 authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+/**
+ * SECTION:element-daedalussrc
+ * @title: daedalussrc
+ *
+ * Feeds the access units a V4L2 client queued on a daedalus-v4l2 decoder
+ * node into a decoder.  Each buffer carries a #GstDaedalusMeta with the
+ * cookie of its access unit; daedalussink uses it to name the access unit
+ * of each decoded frame.
+ *
+ * - With #GstDaedalusSrc:stream 0 the element serves the next stream that
+ *   opens and no other element of the process serves, one at a time; when
+ *   the client closes it, the pipeline is flushed and the element waits for
+ *   the next stream.  With a stream id it serves that stream and ends with
+ *   EOS when it closes.
+ * - DRAIN: EOS goes downstream; daedalussink answers DRAIN_DONE when it
+ *   gets there.  Data after the drain flushes the pipeline first.
+ * - FLUSH (seek): the pipeline is flushed, access units of older epochs are
+ *   dropped.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 daedalussrc ! vp9parse ! avdec_vp9 ! daedalussink
+ * ]|
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "gstdaedaluselements.h"
+#include "gstdaedalussrc.h"
+#include "gstdaedalusconnection.h"
+#include "gstdaedalusformat.h"
+#include "gstdaedalusmeta.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_daedalus_src_debug);
+#define GST_CAT_DEFAULT gst_daedalus_src_debug
+
+#define DEFAULT_DEVICE GST_DAEDALUS_DEFAULT_DEVICE
+#define DEFAULT_STREAM 0
+#define DEFAULT_FD -1
+
+enum
+{
+  PROP_0,
+  PROP_DEVICE,
+  PROP_STREAM,
+  PROP_FD,
+};
+
+struct _GstDaedalusSrc
+{
+  GstPushSrc parent;
+
+  /* properties, with the object lock */
+  gchar *device;
+  guint64 stream_id;
+  gint fd;
+
+  /* between start and stop */
+  GstDaedalusConnection *conn;
+  GCancellable *cancellable;
+
+  /* streaming thread */
+  GstDaedalusStream *stream;
+  gboolean need_flush;          /* downstream saw EOS: flush before data */
+  gboolean have_consumed;       /* a CONSUMED to send when create() returns */
+  guint64 consumed_cookie;
+  guint32 consumed_epoch;
+};
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("video/x-vp9; "
+        "video/x-h264, stream-format=(string)byte-stream, "
+        "alignment=(string)au; "
+        "video/x-h265, stream-format=(string)byte-stream, "
+        "alignment=(string)au; "
+        "video/x-vp8; "
+        "video/mpeg, mpegversion=(int){ 2, 4 }, systemstream=(boolean)false; "
+        "video/x-av1, stream-format=(string)obu-stream, alignment=(string)tu"));
+
+#define gst_daedalus_src_parent_class parent_class
+G_DEFINE_TYPE (GstDaedalusSrc, gst_daedalus_src, GST_TYPE_PUSH_SRC);
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (daedalussrc, "daedalussrc",
+    GST_RANK_NONE, GST_TYPE_DAEDALUS_SRC, daedalus_element_init (plugin));
+
+static void
+gst_daedalus_src_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstDaedalusSrc *self = GST_DAEDALUS_SRC (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_DEVICE:
+      g_free (self->device);
+      self->device = g_value_dup_string (value);
+      break;
+    case PROP_STREAM:
+      self->stream_id = g_value_get_uint64 (value);
+      break;
+    case PROP_FD:
+      self->fd = g_value_get_int (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_daedalus_src_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstDaedalusSrc *self = GST_DAEDALUS_SRC (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_DEVICE:
+      g_value_set_string (value, self->device);
+      break;
+    case PROP_STREAM:
+      g_value_set_uint64 (value, self->stream_id);
+      break;
+    case PROP_FD:
+      g_value_set_int (value, self->fd);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static gboolean
+gst_daedalus_src_start (GstBaseSrc * bsrc)
+{
+  GstDaedalusSrc *self = GST_DAEDALUS_SRC (bsrc);
+  GError *err = NULL;
+  gchar *device;
+  gint fd;
+
+  GST_OBJECT_LOCK (self);
+  device = g_strdup (self->device);
+  fd = self->fd;
+  GST_OBJECT_UNLOCK (self);
+
+  self->conn = gst_daedalus_connection_acquire (device, fd, &err);
+  g_free (device);
+  if (!self->conn) {
+    DAEDALUS_ELEMENT_POST_ERROR (self, err);
+    g_error_free (err);
+    return FALSE;
+  }
+  self->cancellable = g_cancellable_new ();
+  self->need_flush = FALSE;
+  self->have_consumed = FALSE;
+  return TRUE;
+}
+
+static void
+send_pending_consumed (GstDaedalusSrc * self)
+{
+  if (self->have_consumed && self->stream) {
+    gst_daedalus_stream_send_consumed (self->stream, self->consumed_cookie,
+        self->consumed_epoch, 0);
+  }
+  self->have_consumed = FALSE;
+}
+
+static gboolean
+gst_daedalus_src_stop (GstBaseSrc * bsrc)
+{
+  GstDaedalusSrc *self = GST_DAEDALUS_SRC (bsrc);
+
+  send_pending_consumed (self);
+  if (self->stream && !gst_daedalus_stream_is_closed (self->stream)) {
+    /* nobody serves the stream any more: fail it so that the client does
+     * not wait for us */
+    GST_INFO_OBJECT (self, "failing stream %" G_GUINT64_FORMAT,
+        gst_daedalus_stream_get_id (self->stream));
+    gst_daedalus_stream_send_error (self->stream, -EPIPE);
+  }
+  gst_clear_object (&self->stream);
+  g_clear_object (&self->cancellable);
+  if (self->conn) {
+    gst_daedalus_connection_release (self->conn);
+    self->conn = NULL;
+  }
+  return TRUE;
+}
+
+static gboolean
+gst_daedalus_src_unlock (GstBaseSrc * bsrc)
+{
+  GstDaedalusSrc *self = GST_DAEDALUS_SRC (bsrc);
+
+  GST_DEBUG_OBJECT (self, "unlock");
+  g_cancellable_cancel (self->cancellable);
+  return TRUE;
+}
+
+static gboolean
+gst_daedalus_src_unlock_stop (GstBaseSrc * bsrc)
+{
+  GstDaedalusSrc *self = GST_DAEDALUS_SRC (bsrc);
+
+  GST_DEBUG_OBJECT (self, "unlock stop");
+  g_cancellable_reset (self->cancellable);
+  return TRUE;
+}
+
+/* Caps are set per stream in create(); nothing to negotiate before. */
+static gboolean
+gst_daedalus_src_negotiate (GstBaseSrc * bsrc)
+{
+  return TRUE;
+}
+
+/* The codecs downstream accepts: the streams we may claim. */
+static guint32 *
+acceptable_codecs (GstDaedalusSrc * self, guint * n_codecs)
+{
+  GstPad *pad = GST_BASE_SRC_PAD (self);
+  GstCaps *peer = gst_pad_peer_query_caps (pad, NULL);
+  const guint32 *known;
+  guint32 *codecs;
+  guint i, n_known;
+
+  known = gst_daedalus_codec_list (&n_known);
+  codecs = g_new0 (guint32, n_known);
+  *n_codecs = 0;
+  for (i = 0; i < n_known; i++) {
+    GstCaps *caps = gst_daedalus_codec_to_caps (known[i]);
+
+    if (!peer || gst_caps_can_intersect (peer, caps))
+      codecs[(*n_codecs)++] = known[i];
+    gst_caps_unref (caps);
+  }
+  gst_clear_caps (&peer);
+  return codecs;
+}
+
+static void
+push_flush (GstDaedalusSrc * self)
+{
+  GstPad *pad = GST_BASE_SRC_PAD (self);
+
+  GST_DEBUG_OBJECT (self, "flushing downstream");
+  gst_pad_push_event (pad, gst_event_new_flush_start ());
+  gst_pad_push_event (pad, gst_event_new_flush_stop (FALSE));
+  self->need_flush = FALSE;
+}
+
+static void
+push_segment (GstDaedalusSrc * self)
+{
+  GstSegment segment;
+
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  gst_pad_push_event (GST_BASE_SRC_PAD (self),
+      gst_event_new_segment (&segment));
+}
+
+/* New stream: new stream-start, its caps, a segment and the event that
+ * tells daedalussink which stream follows. */
+static gboolean
+start_stream (GstDaedalusSrc * self)
+{
+  const struct daedalus_msg_stream_open *info;
+  GstPad *pad = GST_BASE_SRC_PAD (self);
+  GstEvent *event;
+  GstCaps *caps;
+  gchar *sid;
+
+  if (self->need_flush)
+    push_flush (self);
+
+  info = gst_daedalus_stream_get_info (self->stream);
+  sid = gst_pad_create_stream_id_printf (pad, GST_ELEMENT (self),
+      "%" G_GUINT64_FORMAT, gst_daedalus_stream_get_id (self->stream));
+  event = gst_event_new_stream_start (sid);
+  gst_event_set_group_id (event, gst_util_group_id_next ());
+  gst_pad_push_event (pad, event);
+  g_free (sid);
+
+  caps = gst_daedalus_codec_to_caps (info->codec);
+  if (!caps) {
+    GST_WARNING_OBJECT (self, "unknown codec %" GST_FOURCC_FORMAT,
+        GST_FOURCC_ARGS (info->codec));
+    return FALSE;
+  }
+  if (info->width && info->height)
+    gst_caps_set_simple (caps, "width", G_TYPE_INT, info->width,
+        "height", G_TYPE_INT, info->height, NULL);
+  GST_INFO_OBJECT (self, "stream %" G_GUINT64_FORMAT ": %" GST_PTR_FORMAT,
+      gst_daedalus_stream_get_id (self->stream), caps);
+  if (!gst_base_src_set_caps (GST_BASE_SRC (self), caps)) {
+    gst_caps_unref (caps);
+    return FALSE;
+  }
+  gst_caps_unref (caps);
+
+  push_segment (self);
+  gst_pad_push_event (pad, gst_daedalus_stream_event_new (self->stream));
+  return TRUE;
+}
+
+static GstFlowReturn
+claim_stream (GstDaedalusSrc * self)
+{
+  GError *err = NULL;
+  guint32 *codecs;
+  guint n_codecs;
+  guint64 stream_id;
+
+  GST_OBJECT_LOCK (self);
+  stream_id = self->stream_id;
+  GST_OBJECT_UNLOCK (self);
+
+  codecs = acceptable_codecs (self, &n_codecs);
+  GST_DEBUG_OBJECT (self, "waiting for stream %" G_GUINT64_FORMAT
+      " (%u codecs)", stream_id, n_codecs);
+  self->stream = gst_daedalus_connection_claim_stream (self->conn, stream_id,
+      codecs, n_codecs, self->cancellable, &err);
+  g_free (codecs);
+
+  if (!self->stream) {
+    if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+      g_error_free (err);
+      return GST_FLOW_FLUSHING;
+    }
+    DAEDALUS_ELEMENT_POST_ERROR (self, err);
+    g_error_free (err);
+    return GST_FLOW_ERROR;
+  }
+
+  if (!start_stream (self)) {
+    gst_daedalus_stream_send_error (self->stream, -EINVAL);
+    gst_clear_object (&self->stream);
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+        ("could not set the caps of the stream"));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  return GST_FLOW_OK;
+}
+
+static GstBuffer *
+make_buffer (GstDaedalusSrc * self, GstDaedalusEvent * ev)
+{
+  GstBuffer *buf = ev->buffer;
+
+  ev->buffer = NULL;
+  /* the timestamp is information only: the identity of the access unit
+   * travels in the meta */
+  GST_BUFFER_PTS (buf) = ev->timestamp;
+  GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
+  if (!(ev->flags & DAEDALUS_DECODE_FLAG_KEYFRAME))
+    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
+  gst_buffer_add_daedalus_meta (buf, self->stream, ev->cookie, ev->epoch,
+      ev->timestamp);
+  return buf;
+}
+
+/* The stream is closed: returns whether to wait for the next one. */
+static gboolean
+stream_closed (GstDaedalusSrc * self)
+{
+  guint64 stream_id;
+
+  GST_OBJECT_LOCK (self);
+  stream_id = self->stream_id;
+  GST_OBJECT_UNLOCK (self);
+
+  GST_INFO_OBJECT (self, "stream %" G_GUINT64_FORMAT " closed",
+      gst_daedalus_stream_get_id (self->stream));
+  gst_clear_object (&self->stream);
+  if (stream_id != 0)
+    return FALSE;
+
+  /* drop whatever the decoder still holds: nobody wants it now */
+  push_flush (self);
+  return TRUE;
+}
+
+static GstFlowReturn
+gst_daedalus_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
+{
+  GstDaedalusSrc *self = GST_DAEDALUS_SRC (psrc);
+  GstFlowReturn ret;
+
+  /* create() runs again only once the previous buffer was pushed: its
+   * access unit is in the decoder now, the kernel may recycle it */
+  send_pending_consumed (self);
+
+  while (TRUE) {
+    GstDaedalusEvent ev = { 0, };
+    GstDaedalusWaitResult res;
+
+    if (!self->stream) {
+      ret = claim_stream (self);
+      if (ret != GST_FLOW_OK)
+        return ret;
+    }
+
+    res = gst_daedalus_stream_pop_event (self->stream, self->cancellable, &ev);
+    switch (res) {
+      case GST_DAEDALUS_WAIT_OK:
+        break;
+      case GST_DAEDALUS_WAIT_FLUSHING:
+        return GST_FLOW_FLUSHING;
+      case GST_DAEDALUS_WAIT_LOST:
+        GST_ELEMENT_ERROR (self, RESOURCE, READ,
+            (_("The connection to %s was lost."),
+                gst_daedalus_connection_get_name (self->conn)), (NULL));
+        return GST_FLOW_ERROR;
+      case GST_DAEDALUS_WAIT_CLOSED:
+      case GST_DAEDALUS_WAIT_STALE:
+      default:
+        ev.type = GST_DAEDALUS_EVENT_CLOSE;
+        break;
+    }
+
+    switch (ev.type) {
+      case GST_DAEDALUS_EVENT_DECODE:
+        if (ev.epoch < gst_daedalus_stream_get_epoch (self->stream)) {
+          GST_DEBUG_OBJECT (self, "dropping AU %" G_GUINT64_FORMAT
+              " of old epoch %u", ev.cookie, ev.epoch);
+          gst_daedalus_stream_send_consumed (self->stream, ev.cookie,
+              ev.epoch, 0);
+          gst_daedalus_event_clear (&ev);
+          continue;
+        }
+        if (self->need_flush) {
+          push_flush (self);
+          push_segment (self);
+        }
+        GST_LOG_OBJECT (self, "AU %" G_GUINT64_FORMAT " epoch %u, %"
+            G_GSIZE_FORMAT " bytes", ev.cookie, ev.epoch,
+            gst_buffer_get_size (ev.buffer));
+        self->have_consumed = TRUE;
+        self->consumed_cookie = ev.cookie;
+        self->consumed_epoch = ev.epoch;
+        *outbuf = make_buffer (self, &ev);
+        return GST_FLOW_OK;
+
+      case GST_DAEDALUS_EVENT_DRAIN:
+        GST_DEBUG_OBJECT (self, "drain epoch %u", ev.epoch);
+        gst_daedalus_stream_begin_drain (self->stream, ev.epoch);
+        gst_pad_push_event (GST_BASE_SRC_PAD (self), gst_event_new_eos ());
+        self->need_flush = TRUE;
+        break;
+
+      case GST_DAEDALUS_EVENT_FLUSH:
+        GST_DEBUG_OBJECT (self, "flush, new epoch %u", ev.epoch);
+        push_flush (self);
+        push_segment (self);
+        break;
+
+      case GST_DAEDALUS_EVENT_CLOSE:
+        if (!stream_closed (self))
+          return GST_FLOW_EOS;
+        break;
+    }
+    gst_daedalus_event_clear (&ev);
+  }
+}
+
+static void
+gst_daedalus_src_finalize (GObject * object)
+{
+  GstDaedalusSrc *self = GST_DAEDALUS_SRC (object);
+
+  g_free (self->device);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_daedalus_src_init (GstDaedalusSrc * self)
+{
+  self->device = g_strdup (DEFAULT_DEVICE);
+  self->stream_id = DEFAULT_STREAM;
+  self->fd = DEFAULT_FD;
+
+  gst_base_src_set_live (GST_BASE_SRC (self), TRUE);
+  gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_TIME);
+}
+
+static void
+gst_daedalus_src_class_init (GstDaedalusSrcClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseSrcClass *basesrc_class = GST_BASE_SRC_CLASS (klass);
+  GstPushSrcClass *pushsrc_class = GST_PUSH_SRC_CLASS (klass);
+
+  GST_DEBUG_CATEGORY_INIT (gst_daedalus_src_debug, "daedalussrc", 0,
+      "daedalus-v4l2 access unit source");
+
+  gobject_class->set_property = gst_daedalus_src_set_property;
+  gobject_class->get_property = gst_daedalus_src_get_property;
+  gobject_class->finalize = gst_daedalus_src_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_DEVICE,
+      g_param_spec_string ("device", "Device",
+          "The daedalus-v4l2 control device (the connection is shared with "
+          "the other daedalus elements of the process)", DEFAULT_DEVICE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_STREAM,
+      g_param_spec_uint64 ("stream", "Stream",
+          "Id of the stream to decode; 0 serves the next stream that opens "
+          "and nobody else serves, one after another", 0, G_MAXUINT64,
+          DEFAULT_STREAM,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_FD,
+      g_param_spec_int ("fd", "File descriptor",
+          "An open connection to use instead of the device (for tests; "
+          "it is duplicated, not taken over), -1 to open the device", -1,
+          G_MAXINT, DEFAULT_FD,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "daedalus-v4l2 source", "Source/Video",
+      "Access units of a V4L2 client of the daedalus-v4l2 decoder",
+      "daedalus-v4l2 authors");
+
+  basesrc_class->start = GST_DEBUG_FUNCPTR (gst_daedalus_src_start);
+  basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_daedalus_src_stop);
+  basesrc_class->unlock = GST_DEBUG_FUNCPTR (gst_daedalus_src_unlock);
+  basesrc_class->unlock_stop = GST_DEBUG_FUNCPTR (gst_daedalus_src_unlock_stop);
+  basesrc_class->negotiate = GST_DEBUG_FUNCPTR (gst_daedalus_src_negotiate);
+  pushsrc_class->create = GST_DEBUG_FUNCPTR (gst_daedalus_src_create);
+}

@@ -1,0 +1,812 @@
+/* daedalus-v4l2
+ * Copyright (C) 2025 daedalus-v4l2 authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+/* The connection to /dev/daedalus-v4l2.  The kernel allows one open of the
+ * chardev, so there is one connection per device per process, shared by
+ * every element (gst_daedalus_connection_acquire/release count the users).
+ * A reader thread reads the kernel's messages and hands them to the
+ * GstDaedalusStream they are about; it never blocks on a stream.
+ *
+ * For tests the connection can be built on an already open fd.  When that
+ * fd is a socket, the peer emulates the kernel and passes the dma-buf fds
+ * of a CAPTURE buffer along with its announcement (SCM_RIGHTS), because
+ * DAEDALUS_IOC_EXPBUF cannot go through a socket. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "gstdaedalusformat.h"
+#include "gstdaedalusprivate.h"
+#include "gstdaedalusprotocol.h"
+
+GST_DEBUG_CATEGORY (gst_daedalus_debug);
+#define GST_CAT_DEFAULT gst_daedalus_debug
+
+#define HELLO_TIMEOUT_MS 5000
+
+struct _GstDaedalusConnection
+{
+  GstObject parent;
+
+  /* set before the reader thread starts, read-only afterwards */
+  gchar *key;
+  gint fd;
+  gboolean passes_fds;
+  guint16 kernel_major;
+  guint16 kernel_minor;
+  gsize read_size;
+  guint8 *read_buf;             /* reader thread only */
+  GstPoll *poll;
+  GstPollFD pollfd;
+  GThread *reader;
+
+  /* one message per write(2); serialises writers */
+  GMutex write_lock;
+
+  /* Protects the stream table, the pending queue and @lost.  Taken after
+   * the registry lock and before a stream's lock, never the other way. */
+  GMutex lock;
+  GCond cond;
+  GHashTable *streams;          /* id -> GstDaedalusStream, open streams */
+  GQueue pending;               /* open streams nobody claimed yet */
+  gboolean lost;
+
+  /* protected by the registry lock */
+  gint users;
+};
+
+G_DEFINE_TYPE (GstDaedalusConnection, gst_daedalus_connection,
+    GST_TYPE_OBJECT);
+
+/* the connections of this process, by device or fd */
+static GMutex registry_lock;
+static GHashTable *registry;
+
+void
+gst_daedalus_init (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done)) {
+    GST_DEBUG_CATEGORY_INIT (gst_daedalus_debug, "daedalus", 0,
+        "daedalus-v4l2 library");
+#ifdef ENABLE_NLS
+    bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+    bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+#endif
+    g_once_init_leave (&done, 1);
+  }
+}
+
+static void
+gst_daedalus_connection_init (GstDaedalusConnection * conn)
+{
+  conn->fd = -1;
+  g_mutex_init (&conn->write_lock);
+  g_mutex_init (&conn->lock);
+  g_cond_init (&conn->cond);
+  g_queue_init (&conn->pending);
+  conn->streams = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+      gst_object_unref);
+  gst_poll_fd_init (&conn->pollfd);
+}
+
+static void
+gst_daedalus_connection_finalize (GObject * object)
+{
+  GstDaedalusConnection *conn = GST_DAEDALUS_CONNECTION (object);
+
+  g_assert (conn->reader == NULL);
+  if (conn->fd >= 0)
+    close (conn->fd);
+  if (conn->poll)
+    gst_poll_free (conn->poll);
+  g_queue_clear_full (&conn->pending, gst_object_unref);
+  g_hash_table_unref (conn->streams);
+  g_free (conn->read_buf);
+  g_free (conn->key);
+  g_mutex_clear (&conn->write_lock);
+  g_mutex_clear (&conn->lock);
+  g_cond_clear (&conn->cond);
+
+  G_OBJECT_CLASS (gst_daedalus_connection_parent_class)->finalize (object);
+}
+
+static void
+gst_daedalus_connection_class_init (GstDaedalusConnectionClass * klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = gst_daedalus_connection_finalize;
+}
+
+const gchar *
+gst_daedalus_connection_get_name (GstDaedalusConnection * conn)
+{
+  return GST_OBJECT_NAME (conn);
+}
+
+gboolean
+_gst_daedalus_connection_passes_fds (GstDaedalusConnection * conn)
+{
+  return conn->passes_fds;
+}
+
+gint
+_gst_daedalus_connection_expbuf (GstDaedalusConnection * conn,
+    struct daedalus_expbuf *expbuf)
+{
+  if (ioctl (conn->fd, DAEDALUS_IOC_EXPBUF, expbuf) < 0)
+    return -errno;
+  return 0;
+}
+
+gboolean
+gst_daedalus_connection_is_lost (GstDaedalusConnection * conn)
+{
+  gboolean lost;
+
+  g_mutex_lock (&conn->lock);
+  lost = conn->lost;
+  g_mutex_unlock (&conn->lock);
+  return lost;
+}
+
+/* Reads one message; returns its size, 0 when the peer is gone, or -errno.
+ * Fds passed along are stored in @fds, the others set to -1. */
+static gssize
+read_msg (GstDaedalusConnection * conn, guint8 * buf, gsize size, gint * fds,
+    guint * n_fds)
+{
+  gssize n;
+
+  *n_fds = 0;
+  if (!conn->passes_fds) {
+    n = read (conn->fd, buf, size);
+  } else {
+    union
+    {
+      struct cmsghdr align;
+      gchar buf[CMSG_SPACE (sizeof (gint) * DAEDALUS_MAX_PLANES)];
+    } control;
+    struct iovec iov = { buf, size };
+    struct msghdr msg = { 0, };
+    struct cmsghdr *cmsg;
+
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.buf;
+    msg.msg_controllen = sizeof (control.buf);
+    n = recvmsg (conn->fd, &msg, MSG_CMSG_CLOEXEC);
+    for (cmsg = n < 0 ? NULL : CMSG_FIRSTHDR (&msg); cmsg;
+        cmsg = CMSG_NXTHDR (&msg, cmsg)) {
+      if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS) {
+        guint i, count = (cmsg->cmsg_len - CMSG_LEN (0)) / sizeof (gint);
+
+        for (i = 0; i < count; i++) {
+          gint fd;
+
+          memcpy (&fd, CMSG_DATA (cmsg) + i * sizeof (gint), sizeof (gint));
+          if (*n_fds < DAEDALUS_MAX_PLANES)
+            fds[(*n_fds)++] = fd;
+          else
+            close (fd);
+        }
+      }
+    }
+    if (n >= 0 && (msg.msg_flags & MSG_TRUNC)) {
+      while (*n_fds > 0)
+        close (fds[--(*n_fds)]);
+      return -EMSGSIZE;
+    }
+  }
+  return n < 0 ? -errno : n;
+}
+
+static gint
+write_msg (GstDaedalusConnection * conn, gconstpointer msg, gsize size)
+{
+  gssize n;
+
+  g_mutex_lock (&conn->write_lock);
+  do {
+    if (conn->passes_fds)
+      n = send (conn->fd, msg, size, MSG_NOSIGNAL);
+    else
+      n = write (conn->fd, msg, size);
+  } while (n < 0 && errno == EINTR);
+  g_mutex_unlock (&conn->write_lock);
+
+  if (n < 0)
+    return -errno;
+  if ((gsize) n != size)
+    return -EIO;
+  return 0;
+}
+
+/**
+ * gst_daedalus_connection_send:
+ * @msg: a complete message, hdr.size set
+ *
+ * Returns: 0, or the negative errno with which the kernel rejected the
+ * message.  A rejected message changed nothing in the kernel; it is logged
+ * and is not fatal.
+ */
+gint
+gst_daedalus_connection_send (GstDaedalusConnection * conn, gconstpointer msg)
+{
+  const struct daedalus_msg_hdr *hdr = msg;
+  gint ret;
+
+  GST_LOG_OBJECT (conn, "stream %" G_GUINT64_FORMAT ": %s",
+      (guint64) hdr->stream_id, gst_daedalus_msg_type_name (hdr->type));
+  ret = write_msg (conn, msg, hdr->size);
+  if (ret < 0)
+    GST_WARNING_OBJECT (conn, "stream %" G_GUINT64_FORMAT ": %s rejected: %s",
+        (guint64) hdr->stream_id, gst_daedalus_msg_type_name (hdr->type),
+        g_strerror (-ret));
+  return ret;
+}
+
+/* The codecs we tell the kernel we decode: the ones it offers that the caps
+ * mapping knows and some installed decoder accepts. */
+static guint
+decodable_codecs (const struct daedalus_msg_hello *khello, guint32 * out)
+{
+  GList *decoders;
+  const guint32 *known;
+  guint i, n_known, n = 0;
+
+  decoders = gst_element_factory_list_get_elements
+      (GST_ELEMENT_FACTORY_TYPE_DECODER | GST_ELEMENT_FACTORY_TYPE_MEDIA_VIDEO,
+      GST_RANK_NONE);
+  known = gst_daedalus_codec_list (&n_known);
+
+  for (i = 0; i < n_known && n < DAEDALUS_MAX_CODECS; i++) {
+    GstCaps *caps;
+    GList *ok;
+    guint j;
+    gboolean offered = khello->num_codecs == 0;
+
+    for (j = 0; j < khello->num_codecs; j++)
+      offered |= khello->codecs[j] == known[i];
+    if (!offered)
+      continue;
+
+    caps = gst_daedalus_codec_to_caps (known[i]);
+    ok = gst_element_factory_list_filter (decoders, caps, GST_PAD_SINK, FALSE);
+    if (ok)
+      out[n++] = known[i];
+    else
+      GST_INFO ("no decoder for %" GST_PTR_FORMAT, caps);
+    gst_plugin_feature_list_free (ok);
+    gst_caps_unref (caps);
+  }
+  gst_plugin_feature_list_free (decoders);
+  return n;
+}
+
+static gboolean
+handshake (GstDaedalusConnection * conn, GError ** error)
+{
+  const gchar *name = GST_OBJECT_NAME (conn);
+  struct daedalus_msg_hello *khello;
+  struct daedalus_msg_hello hello;
+  struct pollfd pfd = { conn->fd, POLLIN, 0 };
+  guint8 *buf = g_malloc (GST_DAEDALUS_MIN_READ_SIZE);
+  GError *err = NULL;
+  gint fds[DAEDALUS_MAX_PLANES];
+  guint n_fds;
+  gssize n;
+  gint ret;
+
+  do {
+    ret = poll (&pfd, 1, HELLO_TIMEOUT_MS);
+  } while (ret < 0 && errno == EINTR);
+  if (ret <= 0 || !(pfd.revents & POLLIN)) {
+    n = ret < 0 ? -errno : -ETIMEDOUT;
+    goto no_hello;
+  }
+
+  n = read_msg (conn, buf, GST_DAEDALUS_MIN_READ_SIZE, fds, &n_fds);
+  while (n_fds > 0)
+    close (fds[--n_fds]);
+  if (n <= 0)
+    goto no_hello;
+  if (!gst_daedalus_msg_validate (buf, n, GST_DAEDALUS_TO_DAEMON, &err))
+    goto invalid;
+
+  khello = (struct daedalus_msg_hello *) buf;
+  if (khello->hdr.type != DAEDALUS_MSG_HELLO) {
+    n = -EPROTO;
+    goto no_hello;
+  }
+  conn->kernel_major = khello->major;
+  conn->kernel_minor = khello->minor;
+  if (khello->major != DAEDALUS_PROTO_MAJOR)
+    goto wrong_version;
+
+  conn->read_size = MAX (khello->max_msg_size, GST_DAEDALUS_MIN_READ_SIZE);
+  conn->read_buf = g_malloc (conn->read_size);
+
+  gst_daedalus_msg_init (&hello, sizeof (hello), DAEDALUS_MSG_HELLO, 0);
+  hello.major = DAEDALUS_PROTO_MAJOR;
+  hello.minor = DAEDALUS_PROTO_MINOR;
+  hello.num_codecs = decodable_codecs (khello, hello.codecs);
+  GST_INFO_OBJECT (conn, "kernel protocol %u.%u, max message %u, we decode "
+      "%u of its %u codecs", khello->major, khello->minor,
+      khello->max_msg_size, hello.num_codecs, khello->num_codecs);
+  g_free (buf);
+
+  ret = write_msg (conn, &hello, sizeof (hello));
+  if (ret < 0) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
+        _("Could not write to %s."), name);
+    g_prefix_error (error, "HELLO: %s: ", g_strerror (-ret));
+    return FALSE;
+  }
+  return TRUE;
+
+no_hello:
+  g_free (buf);
+  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
+      _("%s did not start the daedalus protocol handshake."), name);
+  GST_WARNING_OBJECT (conn, "no HELLO: %s", g_strerror (-n));
+  return FALSE;
+invalid:
+  g_free (buf);
+  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
+      _("%s did not start the daedalus protocol handshake."), name);
+  GST_WARNING_OBJECT (conn, "invalid HELLO: %s", err->message);
+  g_clear_error (&err);
+  return FALSE;
+wrong_version:
+  g_free (buf);
+  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+      _("%s speaks daedalus protocol version %u.%u, but this program speaks "
+          "version %u.%u."), name, conn->kernel_major, conn->kernel_minor,
+      DAEDALUS_PROTO_MAJOR, DAEDALUS_PROTO_MINOR);
+  return FALSE;
+}
+
+static void
+mark_lost (GstDaedalusConnection * conn)
+{
+  GHashTableIter iter;
+  gpointer stream;
+
+  g_mutex_lock (&conn->lock);
+  conn->lost = TRUE;
+  g_hash_table_iter_init (&iter, conn->streams);
+  while (g_hash_table_iter_next (&iter, NULL, &stream))
+    _gst_daedalus_stream_lost (stream);
+  g_cond_broadcast (&conn->cond);
+  g_mutex_unlock (&conn->lock);
+}
+
+static GstDaedalusStream *
+lookup_stream (GstDaedalusConnection * conn, guint64 id)
+{
+  GstDaedalusStream *stream;
+
+  g_mutex_lock (&conn->lock);
+  stream = g_hash_table_lookup (conn->streams, &id);
+  if (stream)
+    gst_object_ref (stream);
+  g_mutex_unlock (&conn->lock);
+  return stream;
+}
+
+static void
+stream_open (GstDaedalusConnection * conn,
+    const struct daedalus_msg_stream_open *msg)
+{
+  GstDaedalusStream *stream;
+  guint64 id = msg->hdr.stream_id;
+
+  g_mutex_lock (&conn->lock);
+  if (g_hash_table_contains (conn->streams, &id)) {
+    g_mutex_unlock (&conn->lock);
+    GST_WARNING_OBJECT (conn, "stream %" G_GUINT64_FORMAT " opened twice", id);
+    return;
+  }
+  stream = _gst_daedalus_stream_new (conn, msg);
+  g_hash_table_insert (conn->streams, g_memdup2 (&id, sizeof (id)), stream);
+  g_queue_push_tail (&conn->pending, gst_object_ref (stream));
+  g_cond_broadcast (&conn->cond);
+  g_mutex_unlock (&conn->lock);
+
+  GST_INFO_OBJECT (conn, "stream %" G_GUINT64_FORMAT " opened: %"
+      GST_FOURCC_FORMAT " %ux%u, capture %" GST_FOURCC_FORMAT, id,
+      GST_FOURCC_ARGS (msg->codec), msg->width, msg->height,
+      GST_FOURCC_ARGS (msg->capture_fourcc));
+}
+
+static void
+stream_close (GstDaedalusConnection * conn, GstDaedalusStream * stream)
+{
+  GstDaedalusEvent ev = { GST_DAEDALUS_EVENT_CLOSE, };
+  guint64 id = gst_daedalus_stream_get_id (stream);
+
+  GST_INFO_OBJECT (conn, "stream %" G_GUINT64_FORMAT " closed", id);
+  _gst_daedalus_stream_push_event (stream, &ev);
+
+  g_mutex_lock (&conn->lock);
+  if (g_queue_remove (&conn->pending, stream))
+    gst_object_unref (stream);
+  g_hash_table_remove (conn->streams, &id);
+  g_mutex_unlock (&conn->lock);
+}
+
+static void
+dispatch (GstDaedalusConnection * conn, const guint8 * data, gsize len,
+    gint * fds, guint n_fds)
+{
+  const struct daedalus_msg_hdr *hdr = (gconstpointer) data;
+  GstDaedalusStream *stream;
+  GstDaedalusEvent ev = { 0, };
+
+  GST_LOG_OBJECT (conn, "stream %" G_GUINT64_FORMAT ": %s",
+      (guint64) hdr->stream_id, gst_daedalus_msg_type_name (hdr->type));
+
+  if (hdr->type == DAEDALUS_MSG_HELLO)
+    goto ignore;
+  if (hdr->type == DAEDALUS_MSG_STREAM_OPEN) {
+    stream_open (conn, (gconstpointer) data);
+    goto ignore;
+  }
+
+  stream = lookup_stream (conn, hdr->stream_id);
+  if (!stream) {
+    GST_DEBUG_OBJECT (conn, "%s for unknown stream %" G_GUINT64_FORMAT,
+        gst_daedalus_msg_type_name (hdr->type), (guint64) hdr->stream_id);
+    goto ignore;
+  }
+
+  switch (hdr->type) {
+    case DAEDALUS_MSG_STREAM_CLOSE:
+      stream_close (conn, stream);
+      break;
+    case DAEDALUS_MSG_DECODE:{
+      const struct daedalus_msg_decode *d = (gconstpointer) data;
+
+      ev.type = GST_DAEDALUS_EVENT_DECODE;
+      ev.epoch = d->epoch;
+      ev.flags = d->flags;
+      ev.cookie = d->cookie;
+      ev.timestamp = d->timestamp;
+      ev.buffer = gst_buffer_new_memdup (gst_daedalus_msg_decode_bitstream (d),
+          d->bytesused);
+      _gst_daedalus_stream_push_event (stream, &ev);
+      break;
+    }
+    case DAEDALUS_MSG_DRAIN:
+    case DAEDALUS_MSG_FLUSH:{
+      const struct daedalus_msg_epoch *e = (gconstpointer) data;
+
+      ev.type = hdr->type == DAEDALUS_MSG_DRAIN ?
+          GST_DAEDALUS_EVENT_DRAIN : GST_DAEDALUS_EVENT_FLUSH;
+      ev.epoch = e->epoch;
+      _gst_daedalus_stream_push_event (stream, &ev);
+      break;
+    }
+    case DAEDALUS_MSG_CAPTURE_BUFFER:
+      _gst_daedalus_stream_capture_buffer (stream, (gconstpointer) data, fds,
+          n_fds);
+      n_fds = 0;
+      break;
+    case DAEDALUS_MSG_CAPTURE_RESET:{
+      const struct daedalus_msg_capture_reset *r = (gconstpointer) data;
+
+      _gst_daedalus_stream_capture_reset (stream, r->generation);
+      break;
+    }
+    default:
+      GST_DEBUG_OBJECT (conn, "ignoring message type 0x%04x", hdr->type);
+      break;
+  }
+  gst_object_unref (stream);
+
+ignore:
+  while (n_fds > 0)
+    close (fds[--n_fds]);
+}
+
+static gpointer
+reader_thread (GstDaedalusConnection * conn)
+{
+  GError *err = NULL;
+  gint fds[DAEDALUS_MAX_PLANES];
+  guint n_fds;
+
+  while (TRUE) {
+    gssize n;
+
+    if (gst_poll_wait (conn->poll, GST_CLOCK_TIME_NONE) < 0) {
+      if (errno == EBUSY)
+        break;                  /* shutdown */
+      if (errno == EINTR || errno == EAGAIN)
+        continue;
+      GST_ERROR_OBJECT (conn, "poll: %s", g_strerror (errno));
+      goto lost;
+    }
+
+    n = read_msg (conn, conn->read_buf, conn->read_size, fds, &n_fds);
+    if (n == -EAGAIN || n == -EINTR)
+      continue;
+    if (n == 0) {
+      GST_ERROR_OBJECT (conn, "the kernel side closed the connection");
+      goto lost;
+    }
+    if (n < 0) {
+      GST_ERROR_OBJECT (conn, "read: %s", g_strerror (-n));
+      goto lost;
+    }
+    if (!gst_daedalus_msg_validate (conn->read_buf, n, GST_DAEDALUS_TO_DAEMON,
+            &err)) {
+      GST_WARNING_OBJECT (conn, "dropping malformed message: %s",
+          err->message);
+      g_clear_error (&err);
+      while (n_fds > 0)
+        close (fds[--n_fds]);
+      continue;
+    }
+    dispatch (conn, conn->read_buf, n, fds, n_fds);
+  }
+  return NULL;
+
+lost:
+  mark_lost (conn);
+  return NULL;
+}
+
+static GstDaedalusConnection *
+connection_new (const gchar * key, const gchar * device, gint fd,
+    GError ** error)
+{
+  GstDaedalusConnection *conn;
+  struct stat st;
+  gchar *name;
+
+  name = fd >= 0 ? g_strdup_printf ("fd %d", fd) : g_strdup (device);
+  conn = g_object_new (GST_TYPE_DAEDALUS_CONNECTION, "name", name, NULL);
+  gst_object_ref_sink (conn);
+  conn->key = g_strdup (key);
+
+  if (fd >= 0) {
+    conn->fd = fcntl (fd, F_DUPFD_CLOEXEC, 3);
+    if (conn->fd < 0) {
+      g_set_error (error, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_OPEN_READ_WRITE,
+          _("Could not open %s for reading and writing."), name);
+      g_prefix_error (error, "dup: %s: ", g_strerror (errno));
+      goto fail;
+    }
+  } else {
+    conn->fd = open (device, O_RDWR | O_CLOEXEC);
+    if (conn->fd < 0) {
+      gint err = errno;
+
+      if (err == ENOENT)
+        g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
+            _("Device %s does not exist: is the daedalus_v4l2 module "
+                "loaded?"), device);
+      else if (err == EBUSY)
+        g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_BUSY,
+            _("Another daemon is already connected to %s."), device);
+      else
+        g_set_error (error, GST_RESOURCE_ERROR,
+            GST_RESOURCE_ERROR_OPEN_READ_WRITE,
+            _("Could not open %s for reading and writing."), device);
+      GST_WARNING ("open %s: %s", device, g_strerror (err));
+      goto fail;
+    }
+  }
+  conn->passes_fds = fstat (conn->fd, &st) == 0 && S_ISSOCK (st.st_mode);
+
+  if (!handshake (conn, error))
+    goto fail;
+
+  conn->poll = gst_poll_new (TRUE);
+  conn->pollfd.fd = conn->fd;
+  gst_poll_add_fd (conn->poll, &conn->pollfd);
+  gst_poll_fd_ctl_read (conn->poll, &conn->pollfd, TRUE);
+  conn->reader = g_thread_new ("daedalus-reader",
+      (GThreadFunc) reader_thread, conn);
+  g_free (name);
+  return conn;
+
+fail:
+  g_free (name);
+  gst_object_unref (conn);
+  return NULL;
+}
+
+/**
+ * gst_daedalus_connection_acquire:
+ * @device: path of the chardev, used when @fd is -1
+ * @fd: an already open connection (not taken over: it is duplicated), or -1
+ *
+ * Returns the process' connection to @device (or @fd), opening it and
+ * saying HELLO if needed.  Release it with
+ * gst_daedalus_connection_release().  On failure @error is in the
+ * GST_RESOURCE_ERROR domain with a translated message.
+ */
+GstDaedalusConnection *
+gst_daedalus_connection_acquire (const gchar * device, gint fd,
+    GError ** error)
+{
+  GstDaedalusConnection *conn;
+  gchar *key;
+
+  gst_daedalus_init ();
+  if (fd < 0 && !device)
+    device = GST_DAEDALUS_DEFAULT_DEVICE;
+  key = fd >= 0 ? g_strdup_printf ("fd:%d", fd) : g_strdup (device);
+
+  g_mutex_lock (&registry_lock);
+  if (!registry)
+    registry = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  conn = g_hash_table_lookup (registry, key);
+  if (conn && !gst_daedalus_connection_is_lost (conn)) {
+    conn->users++;
+    gst_object_ref (conn);
+  } else {
+    /* a lost connection stays with its users until they release it */
+    g_hash_table_remove (registry, key);
+    conn = connection_new (key, device, fd, error);
+    if (conn) {
+      conn->users = 1;
+      g_hash_table_insert (registry, g_strdup (key), conn);
+      gst_object_ref (conn);
+    }
+  }
+  g_mutex_unlock (&registry_lock);
+  g_free (key);
+  return conn;
+}
+
+static void
+connection_shutdown (GstDaedalusConnection * conn)
+{
+  GHashTableIter iter;
+  gpointer stream;
+
+  gst_poll_set_flushing (conn->poll, TRUE);
+  g_thread_join (conn->reader);
+  conn->reader = NULL;
+
+  g_mutex_lock (&conn->lock);
+  conn->lost = TRUE;
+  g_hash_table_iter_init (&iter, conn->streams);
+  while (g_hash_table_iter_next (&iter, NULL, &stream))
+    _gst_daedalus_stream_lost (stream);
+  /* the streams reference the connection: break the cycle */
+  g_hash_table_remove_all (conn->streams);
+  g_queue_clear_full (&conn->pending, gst_object_unref);
+  g_cond_broadcast (&conn->cond);
+  g_mutex_unlock (&conn->lock);
+
+  g_mutex_lock (&conn->write_lock);
+  close (conn->fd);
+  conn->fd = -1;
+  g_mutex_unlock (&conn->write_lock);
+  GST_DEBUG_OBJECT (conn, "closed");
+}
+
+void
+gst_daedalus_connection_release (GstDaedalusConnection * conn)
+{
+  gboolean last;
+
+  g_mutex_lock (&registry_lock);
+  last = --conn->users == 0;
+  if (last && g_hash_table_lookup (registry, conn->key) == conn)
+    g_hash_table_remove (registry, conn->key);
+  g_mutex_unlock (&registry_lock);
+
+  if (last)
+    connection_shutdown (conn);
+  gst_object_unref (conn);
+}
+
+GstDaedalusStream *
+gst_daedalus_connection_lookup_stream (GstDaedalusConnection * conn,
+    guint64 stream_id)
+{
+  return lookup_stream (conn, stream_id);
+}
+
+static void
+wake_up (GCancellable * cancellable, GstDaedalusConnection * conn)
+{
+  g_mutex_lock (&conn->lock);
+  g_cond_broadcast (&conn->cond);
+  g_mutex_unlock (&conn->lock);
+}
+
+/* with the lock */
+static GstDaedalusStream *
+take_pending_locked (GstDaedalusConnection * conn, guint64 stream_id,
+    const guint32 * codecs, guint n_codecs)
+{
+  GList *l;
+
+  for (l = conn->pending.head; l; l = l->next) {
+    GstDaedalusStream *stream = l->data;
+    guint32 codec = gst_daedalus_stream_get_info (stream)->codec;
+    gboolean ok = n_codecs == 0;
+    guint i;
+
+    if (stream_id != 0 && gst_daedalus_stream_get_id (stream) != stream_id)
+      continue;
+    for (i = 0; i < n_codecs; i++)
+      ok |= codecs[i] == codec;
+    if (ok) {
+      g_queue_delete_link (&conn->pending, l);
+      return stream;
+    }
+  }
+  return NULL;
+}
+
+/**
+ * gst_daedalus_connection_claim_stream:
+ * @stream_id: the stream to serve, or 0 for the oldest open stream nobody in
+ *   this process serves yet
+ * @codecs: (nullable): with @stream_id 0, only claim streams of these codecs
+ *
+ * Waits until the stream is open and makes the caller the one that serves
+ * it.  Returns (transfer full) the stream, or NULL with @error set:
+ * G_IO_ERROR_CANCELLED when @cancellable was cancelled, or
+ * GST_RESOURCE_ERROR_READ when the connection was lost.
+ */
+GstDaedalusStream *
+gst_daedalus_connection_claim_stream (GstDaedalusConnection * conn,
+    guint64 stream_id, const guint32 * codecs, guint n_codecs,
+    GCancellable * cancellable, GError ** error)
+{
+  GstDaedalusStream *stream = NULL;
+  gulong id;
+
+  id = g_cancellable_connect (cancellable, G_CALLBACK (wake_up), conn, NULL);
+  g_mutex_lock (&conn->lock);
+  while (TRUE) {
+    if (g_cancellable_set_error_if_cancelled (cancellable, error))
+      break;
+    if (conn->lost) {
+      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
+          _("The connection to %s was lost."), GST_OBJECT_NAME (conn));
+      break;
+    }
+    stream = take_pending_locked (conn, stream_id, codecs,
+        stream_id ? 0 : n_codecs);
+    if (stream)
+      break;
+    g_cond_wait (&conn->cond, &conn->lock);
+  }
+  g_mutex_unlock (&conn->lock);
+  g_cancellable_disconnect (cancellable, id);
+
+  if (stream)
+    GST_INFO_OBJECT (conn, "stream %" G_GUINT64_FORMAT " claimed",
+        gst_daedalus_stream_get_id (stream));
+  return stream;
+}

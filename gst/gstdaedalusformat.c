@@ -1,0 +1,238 @@
+/* daedalus-v4l2
+ * Copyright (C) 2025 daedalus-v4l2 authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+/* V4L2 fourcc <-> GStreamer caps and video formats. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <linux/videodev2.h>
+
+#include "gstdaedalusformat.h"
+
+#ifndef V4L2_PIX_FMT_AV1
+#define V4L2_PIX_FMT_AV1 v4l2_fourcc ('A', 'V', '0', '1')
+#endif
+
+static const struct
+{
+  guint32 fourcc;
+  const gchar *caps;
+} codecs[] = {
+  {V4L2_PIX_FMT_VP9, "video/x-vp9"},
+  {V4L2_PIX_FMT_H264,
+      "video/x-h264, stream-format=(string)byte-stream, alignment=(string)au"},
+  {V4L2_PIX_FMT_HEVC,
+      "video/x-h265, stream-format=(string)byte-stream, alignment=(string)au"},
+  {V4L2_PIX_FMT_VP8, "video/x-vp8"},
+  {V4L2_PIX_FMT_MPEG2,
+      "video/mpeg, mpegversion=(int)2, systemstream=(boolean)false"},
+  {V4L2_PIX_FMT_MPEG4,
+      "video/mpeg, mpegversion=(int)4, systemstream=(boolean)false"},
+  {V4L2_PIX_FMT_AV1,
+      "video/x-av1, stream-format=(string)obu-stream, alignment=(string)tu"},
+};
+
+static const struct
+{
+  guint32 fourcc;
+  GstVideoFormat format;
+  guint n_mem_planes;
+  guint bit_depth;
+} raws[] = {
+  {V4L2_PIX_FMT_NV12, GST_VIDEO_FORMAT_NV12, 1, 8},
+  {V4L2_PIX_FMT_NV12M, GST_VIDEO_FORMAT_NV12, 2, 8},
+  {V4L2_PIX_FMT_YUV420, GST_VIDEO_FORMAT_I420, 1, 8},
+  {V4L2_PIX_FMT_YUV420M, GST_VIDEO_FORMAT_I420, 3, 8},
+  {V4L2_PIX_FMT_YVU420, GST_VIDEO_FORMAT_YV12, 1, 8},
+  {V4L2_PIX_FMT_P010, GST_VIDEO_FORMAT_P010_10LE, 1, 10},
+};
+
+/* Returns the caps of coded @fourcc, or NULL when we do not know it. */
+GstCaps *
+gst_daedalus_codec_to_caps (guint32 fourcc)
+{
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (codecs); i++) {
+    if (codecs[i].fourcc == fourcc)
+      return gst_caps_from_string (codecs[i].caps);
+  }
+  return NULL;
+}
+
+/* Returns the fourcc of the first codec whose caps intersect @caps, or 0. */
+guint32
+gst_daedalus_caps_to_codec (const GstCaps * caps)
+{
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (codecs); i++) {
+    GstCaps *c = gst_caps_from_string (codecs[i].caps);
+    gboolean match = gst_caps_can_intersect (c, caps);
+
+    gst_caps_unref (c);
+    if (match)
+      return codecs[i].fourcc;
+  }
+  return 0;
+}
+
+GstCaps *
+gst_daedalus_codec_all_caps (void)
+{
+  GstCaps *caps = gst_caps_new_empty ();
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (codecs); i++)
+    gst_caps_append (caps, gst_caps_from_string (codecs[i].caps));
+  return caps;
+}
+
+/* The fourccs of every codec the caps mapping knows. */
+const guint32 *
+gst_daedalus_codec_list (guint * n_codecs)
+{
+  static guint32 list[G_N_ELEMENTS (codecs)];
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once)) {
+    guint i;
+
+    for (i = 0; i < G_N_ELEMENTS (codecs); i++)
+      list[i] = codecs[i].fourcc;
+    g_once_init_leave (&once, 1);
+  }
+  *n_codecs = G_N_ELEMENTS (codecs);
+  return list;
+}
+
+GstVideoFormat
+gst_daedalus_raw_to_video_format (guint32 fourcc, guint * n_mem_planes)
+{
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (raws); i++) {
+    if (raws[i].fourcc == fourcc) {
+      if (n_mem_planes)
+        *n_mem_planes = raws[i].n_mem_planes;
+      return raws[i].format;
+    }
+  }
+  return GST_VIDEO_FORMAT_UNKNOWN;
+}
+
+guint32
+gst_daedalus_video_format_to_raw (GstVideoFormat format, guint n_mem_planes)
+{
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (raws); i++) {
+    if (raws[i].format == format && raws[i].n_mem_planes == n_mem_planes)
+      return raws[i].fourcc;
+  }
+  return 0;
+}
+
+guint
+gst_daedalus_video_format_bit_depth (GstVideoFormat format)
+{
+  const GstVideoFormatInfo *finfo = gst_video_format_get_info (format);
+
+  if (!finfo || format == GST_VIDEO_FORMAT_UNKNOWN)
+    return 8;
+  return GST_VIDEO_FORMAT_INFO_DEPTH (finfo, 0);
+}
+
+/* Maps @cinfo to V4L2 enums; 0 (V4L2_*_DEFAULT) where GStreamer does not
+ * know the value, which the kernel reads as "keep". */
+void
+gst_daedalus_colorimetry_to_v4l2 (const GstVideoColorimetry * cinfo,
+    guint32 * colorspace, guint32 * xfer_func, guint32 * ycbcr_enc,
+    guint32 * quantization)
+{
+  switch (cinfo->primaries) {
+    case GST_VIDEO_COLOR_PRIMARIES_BT709:
+      *colorspace = V4L2_COLORSPACE_REC709;
+      break;
+    case GST_VIDEO_COLOR_PRIMARIES_BT470BG:
+      *colorspace = V4L2_COLORSPACE_470_SYSTEM_BG;
+      break;
+    case GST_VIDEO_COLOR_PRIMARIES_SMPTE170M:
+      *colorspace = V4L2_COLORSPACE_SMPTE170M;
+      break;
+    case GST_VIDEO_COLOR_PRIMARIES_SMPTE240M:
+      *colorspace = V4L2_COLORSPACE_SMPTE240M;
+      break;
+    case GST_VIDEO_COLOR_PRIMARIES_BT2020:
+      *colorspace = V4L2_COLORSPACE_BT2020;
+      break;
+    case GST_VIDEO_COLOR_PRIMARIES_BT470M:
+      *colorspace = V4L2_COLORSPACE_470_SYSTEM_M;
+      break;
+    default:
+      *colorspace = 0;
+      break;
+  }
+
+  switch (cinfo->transfer) {
+    case GST_VIDEO_TRANSFER_BT709:
+    case GST_VIDEO_TRANSFER_BT601:
+    case GST_VIDEO_TRANSFER_BT2020_10:
+    case GST_VIDEO_TRANSFER_BT2020_12:
+      *xfer_func = V4L2_XFER_FUNC_709;
+      break;
+    case GST_VIDEO_TRANSFER_SRGB:
+      *xfer_func = V4L2_XFER_FUNC_SRGB;
+      break;
+    case GST_VIDEO_TRANSFER_SMPTE240M:
+      *xfer_func = V4L2_XFER_FUNC_SMPTE240M;
+      break;
+    case GST_VIDEO_TRANSFER_GAMMA10:
+      *xfer_func = V4L2_XFER_FUNC_NONE;
+      break;
+    case GST_VIDEO_TRANSFER_SMPTE2084:
+      *xfer_func = V4L2_XFER_FUNC_SMPTE2084;
+      break;
+    default:
+      *xfer_func = 0;
+      break;
+  }
+
+  switch (cinfo->matrix) {
+    case GST_VIDEO_COLOR_MATRIX_BT601:
+      *ycbcr_enc = V4L2_YCBCR_ENC_601;
+      break;
+    case GST_VIDEO_COLOR_MATRIX_BT709:
+      *ycbcr_enc = V4L2_YCBCR_ENC_709;
+      break;
+    case GST_VIDEO_COLOR_MATRIX_SMPTE240M:
+      *ycbcr_enc = V4L2_YCBCR_ENC_SMPTE240M;
+      break;
+    case GST_VIDEO_COLOR_MATRIX_BT2020:
+      *ycbcr_enc = V4L2_YCBCR_ENC_BT2020;
+      break;
+    default:
+      *ycbcr_enc = 0;
+      break;
+  }
+
+  switch (cinfo->range) {
+    case GST_VIDEO_COLOR_RANGE_0_255:
+      *quantization = V4L2_QUANTIZATION_FULL_RANGE;
+      break;
+    case GST_VIDEO_COLOR_RANGE_16_235:
+      *quantization = V4L2_QUANTIZATION_LIM_RANGE;
+      break;
+    default:
+      *quantization = 0;
+      break;
+  }
+}

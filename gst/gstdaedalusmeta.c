@@ -1,0 +1,103 @@
+/* daedalus-v4l2
+ * Copyright (C) 2025 daedalus-v4l2 authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstdaedalusmeta.h"
+
+GType
+gst_daedalus_meta_api_get_type (void)
+{
+  static GType type = 0;
+  /* No tags: GstVideoDecoder's default transform_meta copies only metas
+   * without tags (or with video/orientation/size tags) */
+  static const gchar *tags[] = { NULL };
+
+  if (g_once_init_enter (&type)) {
+    GType _type = gst_meta_api_type_register ("GstDaedalusMetaAPI", tags);
+    g_once_init_leave (&type, _type);
+  }
+  return type;
+}
+
+static gboolean
+gst_daedalus_meta_init (GstMeta * meta, gpointer params, GstBuffer * buffer)
+{
+  GstDaedalusMeta *dmeta = (GstDaedalusMeta *) meta;
+
+  dmeta->stream = NULL;
+  dmeta->cookie = 0;
+  dmeta->epoch = 0;
+  dmeta->timestamp = 0;
+  return TRUE;
+}
+
+static void
+gst_daedalus_meta_free (GstMeta * meta, GstBuffer * buffer)
+{
+  GstDaedalusMeta *dmeta = (GstDaedalusMeta *) meta;
+
+  gst_clear_object (&dmeta->stream);
+}
+
+static gboolean
+gst_daedalus_meta_transform (GstBuffer * dest, GstMeta * meta,
+    GstBuffer * buffer, GQuark type, gpointer data)
+{
+  GstDaedalusMeta *smeta = (GstDaedalusMeta *) meta;
+
+  /* Only copies: a region of an access unit, a sub-frame split by a parser
+   * or a decoded frame all still come from the same access unit */
+  if (!GST_META_TRANSFORM_IS_COPY (type))
+    return FALSE;
+
+  return gst_buffer_add_daedalus_meta (dest, smeta->stream, smeta->cookie,
+      smeta->epoch, smeta->timestamp) != NULL;
+}
+
+const GstMetaInfo *
+gst_daedalus_meta_get_info (void)
+{
+  static const GstMetaInfo *info = NULL;
+
+  if (g_once_init_enter ((GstMetaInfo **) & info)) {
+    const GstMetaInfo *mi = gst_meta_register (GST_DAEDALUS_META_API_TYPE,
+        "GstDaedalusMeta", sizeof (GstDaedalusMeta),
+        gst_daedalus_meta_init, gst_daedalus_meta_free,
+        gst_daedalus_meta_transform);
+    g_once_init_leave ((GstMetaInfo **) & info, (GstMetaInfo *) mi);
+  }
+  return info;
+}
+
+GstDaedalusMeta *
+gst_buffer_add_daedalus_meta (GstBuffer * buffer, GstDaedalusStream * stream,
+    guint64 cookie, guint32 epoch, guint64 timestamp)
+{
+  GstDaedalusMeta *dmeta;
+
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
+  g_return_val_if_fail (GST_IS_DAEDALUS_STREAM (stream), NULL);
+
+  /* A decoder may copy the metas of several inputs onto one output; the
+   * first access unit wins, as V4L2 wants for merged frames */
+  dmeta = gst_buffer_get_daedalus_meta (buffer);
+  if (dmeta)
+    return dmeta;
+
+  dmeta = (GstDaedalusMeta *) gst_buffer_add_meta (buffer,
+      GST_DAEDALUS_META_INFO, NULL);
+  dmeta->stream = gst_object_ref (stream);
+  dmeta->cookie = cookie;
+  dmeta->epoch = epoch;
+  dmeta->timestamp = timestamp;
+  return dmeta;
+}

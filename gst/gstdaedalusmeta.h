@@ -1,0 +1,59 @@
+/* daedalus-v4l2
+ * Copyright (C) 2025 daedalus-v4l2 authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+#ifndef __GST_DAEDALUS_META_H__
+#define __GST_DAEDALUS_META_H__
+
+#include <gst/gst.h>
+
+#include "gstdaedalusstream.h"
+
+G_BEGIN_DECLS
+
+#define GST_DAEDALUS_META_API_TYPE (gst_daedalus_meta_api_get_type ())
+#define GST_DAEDALUS_META_INFO (gst_daedalus_meta_get_info ())
+
+typedef struct _GstDaedalusMeta GstDaedalusMeta;
+
+/**
+ * GstDaedalusMeta:
+ * @meta: parent
+ * @stream: (transfer full): the stream the access unit came from
+ * @cookie: the DECODE's cookie, the identity of the access unit
+ * @epoch: the DECODE's flush epoch
+ * @timestamp: the client's OUTPUT timestamp (ns), for information only
+ *
+ * Travels from daedalussrc through the decoder to daedalussink.  The API
+ * has no tags, so GstVideoDecoder copies it to the frame decoded from the
+ * access unit (the cookie must never travel in PTS, DTS or OFFSET).
+ */
+struct _GstDaedalusMeta
+{
+  GstMeta meta;
+
+  GstDaedalusStream *stream;
+  guint64 cookie;
+  guint32 epoch;
+  guint64 timestamp;
+};
+
+GType gst_daedalus_meta_api_get_type (void);
+
+const GstMetaInfo *gst_daedalus_meta_get_info (void);
+
+GstDaedalusMeta *gst_buffer_add_daedalus_meta (GstBuffer * buffer,
+    GstDaedalusStream * stream, guint64 cookie, guint32 epoch,
+    guint64 timestamp);
+
+#define gst_buffer_get_daedalus_meta(b) \
+  ((GstDaedalusMeta *) gst_buffer_get_meta ((b), GST_DAEDALUS_META_API_TYPE))
+
+G_END_DECLS
+
+#endif /* __GST_DAEDALUS_META_H__ */

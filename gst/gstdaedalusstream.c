@@ -1,0 +1,604 @@
+/* daedalus-v4l2
+ * Copyright (C) 2025 daedalus-v4l2 authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+/* One V4L2 stream as the daemon sees it.  The connection's reader thread
+ * fills it (events for the feeding element, CAPTURE buffers for the sink)
+ * and never blocks on it; the elements wait on it, interruptibly through a
+ * GCancellable. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gstdaedalusprivate.h"
+#include "gstdaedalusprotocol.h"
+
+#define GST_CAT_DEFAULT gst_daedalus_debug
+
+#define GST_DAEDALUS_STREAM_EVENT_NAME "GstDaedalusStream"
+
+struct _GstDaedalusStream
+{
+  GstObject parent;
+
+  /* set at construction, read-only afterwards */
+  GstDaedalusConnection *conn;
+  struct daedalus_msg_stream_open info;
+  guint64 id;
+
+  /* Protects everything below.  Taken by the reader thread and by the
+   * elements' streaming threads, never held while calling out. */
+  GMutex lock;
+  GCond cond;
+  GQueue events;                /* GstDaedalusEvent *, for the feeding side */
+  guint32 epoch;                /* newest epoch announced by FLUSH */
+  gboolean closed;
+  gboolean lost;
+  gboolean draining;
+  guint32 drain_epoch;
+  guint32 generation;           /* capture generation */
+  GHashTable *capture;          /* index -> GstDaedalusCaptureBuffer */
+  GQueue free_capture;          /* announced, not yet used, oldest first */
+};
+
+G_DEFINE_TYPE (GstDaedalusStream, gst_daedalus_stream, GST_TYPE_OBJECT);
+
+static void
+capture_buffer_clear (GstDaedalusCaptureBuffer * buf)
+{
+  guint i;
+
+  for (i = 0; i < DAEDALUS_MAX_PLANES; i++) {
+    if (buf->fds[i] >= 0)
+      close (buf->fds[i]);
+    if (buf->peer_fds[i] >= 0)
+      close (buf->peer_fds[i]);
+  }
+}
+
+GstDaedalusCaptureBuffer *
+gst_daedalus_capture_buffer_ref (GstDaedalusCaptureBuffer * buf)
+{
+  return g_atomic_rc_box_acquire (buf);
+}
+
+void
+gst_daedalus_capture_buffer_unref (GstDaedalusCaptureBuffer * buf)
+{
+  g_atomic_rc_box_release_full (buf, (GDestroyNotify) capture_buffer_clear);
+}
+
+static GstDaedalusCaptureBuffer *
+capture_buffer_new (const struct daedalus_msg_capture_buffer *msg)
+{
+  GstDaedalusCaptureBuffer *buf = g_atomic_rc_box_new0
+      (GstDaedalusCaptureBuffer);
+  guint i;
+
+  buf->info = *msg;
+  for (i = 0; i < DAEDALUS_MAX_PLANES; i++)
+    buf->fds[i] = buf->peer_fds[i] = -1;
+  return buf;
+}
+
+/* same memory layout: the cached dma-bufs stay valid */
+static gboolean
+capture_buffer_same_layout (const struct daedalus_msg_capture_buffer *a,
+    const struct daedalus_msg_capture_buffer *b)
+{
+  return a->num_mem_planes == b->num_mem_planes &&
+      memcmp (a->mem_plane_length, b->mem_plane_length,
+      sizeof (a->mem_plane_length)) == 0;
+}
+
+void
+gst_daedalus_event_clear (GstDaedalusEvent * event)
+{
+  gst_clear_buffer (&event->buffer);
+}
+
+static void
+event_free (GstDaedalusEvent * event)
+{
+  gst_daedalus_event_clear (event);
+  g_free (event);
+}
+
+static void
+gst_daedalus_stream_init (GstDaedalusStream * stream)
+{
+  g_mutex_init (&stream->lock);
+  g_cond_init (&stream->cond);
+  g_queue_init (&stream->events);
+  g_queue_init (&stream->free_capture);
+  stream->capture = g_hash_table_new_full (NULL, NULL, NULL,
+      (GDestroyNotify) gst_daedalus_capture_buffer_unref);
+}
+
+static void
+gst_daedalus_stream_finalize (GObject * object)
+{
+  GstDaedalusStream *stream = GST_DAEDALUS_STREAM (object);
+
+  g_queue_clear_full (&stream->events, (GDestroyNotify) event_free);
+  g_queue_clear_full (&stream->free_capture,
+      (GDestroyNotify) gst_daedalus_capture_buffer_unref);
+  g_hash_table_unref (stream->capture);
+  gst_object_unref (stream->conn);
+  g_mutex_clear (&stream->lock);
+  g_cond_clear (&stream->cond);
+
+  G_OBJECT_CLASS (gst_daedalus_stream_parent_class)->finalize (object);
+}
+
+static void
+gst_daedalus_stream_class_init (GstDaedalusStreamClass * klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = gst_daedalus_stream_finalize;
+}
+
+GstDaedalusStream *
+_gst_daedalus_stream_new (GstDaedalusConnection * conn,
+    const struct daedalus_msg_stream_open *open)
+{
+  GstDaedalusStream *stream;
+  gchar *name;
+
+  name = g_strdup_printf ("daedalusstream%" G_GUINT64_FORMAT,
+      (guint64) open->hdr.stream_id);
+  stream = g_object_new (GST_TYPE_DAEDALUS_STREAM, "name", name, NULL);
+  gst_object_ref_sink (stream);
+  g_free (name);
+
+  stream->conn = gst_object_ref (conn);
+  stream->info = *open;
+  stream->id = open->hdr.stream_id;
+  return stream;
+}
+
+guint64
+gst_daedalus_stream_get_id (GstDaedalusStream * stream)
+{
+  return stream->id;
+}
+
+GstDaedalusConnection *
+gst_daedalus_stream_get_connection (GstDaedalusStream * stream)
+{
+  return stream->conn;
+}
+
+const struct daedalus_msg_stream_open *
+gst_daedalus_stream_get_info (GstDaedalusStream * stream)
+{
+  return &stream->info;
+}
+
+guint32
+gst_daedalus_stream_get_epoch (GstDaedalusStream * stream)
+{
+  guint32 epoch;
+
+  g_mutex_lock (&stream->lock);
+  epoch = stream->epoch;
+  g_mutex_unlock (&stream->lock);
+  return epoch;
+}
+
+gboolean
+gst_daedalus_stream_is_closed (GstDaedalusStream * stream)
+{
+  gboolean closed;
+
+  g_mutex_lock (&stream->lock);
+  closed = stream->closed || stream->lost;
+  g_mutex_unlock (&stream->lock);
+  return closed;
+}
+
+/* reader thread: never blocks */
+void
+_gst_daedalus_stream_push_event (GstDaedalusStream * stream,
+    const GstDaedalusEvent * event)
+{
+  GstDaedalusEvent *copy = g_memdup2 (event, sizeof (*event));
+
+  g_mutex_lock (&stream->lock);
+  switch (event->type) {
+    case GST_DAEDALUS_EVENT_FLUSH:
+      /* takes effect at once: a sink waiting for a buffer for an older
+       * epoch gives up now, not when the feeding side gets here */
+      if (event->epoch > stream->epoch)
+        stream->epoch = event->epoch;
+      break;
+    case GST_DAEDALUS_EVENT_CLOSE:
+      stream->closed = TRUE;
+      break;
+    default:
+      break;
+  }
+  g_queue_push_tail (&stream->events, copy);
+  g_cond_broadcast (&stream->cond);
+  g_mutex_unlock (&stream->lock);
+}
+
+void
+_gst_daedalus_stream_lost (GstDaedalusStream * stream)
+{
+  g_mutex_lock (&stream->lock);
+  stream->lost = TRUE;
+  g_cond_broadcast (&stream->cond);
+  g_mutex_unlock (&stream->lock);
+}
+
+/* with the lock */
+static void
+capture_reset_locked (GstDaedalusStream * stream, guint32 generation)
+{
+  GST_DEBUG_OBJECT (stream, "capture generation %u -> %u",
+      stream->generation, generation);
+  stream->generation = generation;
+  g_queue_clear_full (&stream->free_capture,
+      (GDestroyNotify) gst_daedalus_capture_buffer_unref);
+  g_hash_table_remove_all (stream->capture);
+  g_cond_broadcast (&stream->cond);
+}
+
+void
+_gst_daedalus_stream_capture_reset (GstDaedalusStream * stream,
+    guint32 generation)
+{
+  g_mutex_lock (&stream->lock);
+  capture_reset_locked (stream, generation);
+  g_mutex_unlock (&stream->lock);
+}
+
+/* Takes ownership of @fds (the dma-bufs a socket peer passed along). */
+void
+_gst_daedalus_stream_capture_buffer (GstDaedalusStream * stream,
+    const struct daedalus_msg_capture_buffer *msg, gint * fds, guint n_fds)
+{
+  GstDaedalusCaptureBuffer *buf;
+  guint i;
+
+  g_mutex_lock (&stream->lock);
+  if (msg->generation < stream->generation) {
+    GST_DEBUG_OBJECT (stream, "buffer %u of old generation %u", msg->index,
+        msg->generation);
+    goto done;
+  }
+  if (msg->generation > stream->generation)
+    capture_reset_locked (stream, msg->generation);
+
+  buf = g_hash_table_lookup (stream->capture, GUINT_TO_POINTER (msg->index));
+  if (buf && !capture_buffer_same_layout (&buf->info, msg)) {
+    if (buf->available && g_queue_remove (&stream->free_capture, buf))
+      gst_daedalus_capture_buffer_unref (buf);
+    g_hash_table_remove (stream->capture, GUINT_TO_POINTER (msg->index));
+    buf = NULL;
+  }
+  if (!buf) {
+    buf = capture_buffer_new (msg);
+    g_hash_table_insert (stream->capture, GUINT_TO_POINTER (msg->index), buf);
+  }
+  buf->info = *msg;
+
+  for (i = 0; i < n_fds && i < DAEDALUS_MAX_PLANES; i++) {
+    if (buf->peer_fds[i] >= 0)
+      close (buf->peer_fds[i]);
+    buf->peer_fds[i] = fds[i];
+    fds[i] = -1;
+  }
+
+  GST_LOG_OBJECT (stream, "buffer %u gen %u %ux%u announced", msg->index,
+      msg->generation, msg->width, msg->height);
+  if (!buf->available) {
+    buf->available = TRUE;
+    g_queue_push_tail (&stream->free_capture,
+        gst_daedalus_capture_buffer_ref (buf));
+    g_cond_broadcast (&stream->cond);
+  }
+
+done:
+  g_mutex_unlock (&stream->lock);
+  for (i = 0; i < n_fds; i++) {
+    if (fds[i] >= 0)
+      close (fds[i]);
+  }
+}
+
+static void
+wake_up (GCancellable * cancellable, GstDaedalusStream * stream)
+{
+  g_mutex_lock (&stream->lock);
+  g_cond_broadcast (&stream->cond);
+  g_mutex_unlock (&stream->lock);
+}
+
+/**
+ * gst_daedalus_stream_pop_event:
+ *
+ * Waits for the next thing the kernel asked of @stream.  After CLOSE nothing
+ * more comes: further calls return %GST_DAEDALUS_WAIT_CLOSED.
+ */
+GstDaedalusWaitResult
+gst_daedalus_stream_pop_event (GstDaedalusStream * stream,
+    GCancellable * cancellable, GstDaedalusEvent * event)
+{
+  GstDaedalusWaitResult res;
+  GstDaedalusEvent *ev = NULL;
+  gulong id;
+
+  id = g_cancellable_connect (cancellable, G_CALLBACK (wake_up), stream, NULL);
+  g_mutex_lock (&stream->lock);
+  while (TRUE) {
+    if (g_cancellable_is_cancelled (cancellable)) {
+      res = GST_DAEDALUS_WAIT_FLUSHING;
+      break;
+    }
+    ev = g_queue_pop_head (&stream->events);
+    if (ev) {
+      res = GST_DAEDALUS_WAIT_OK;
+      break;
+    }
+    if (stream->lost) {
+      res = GST_DAEDALUS_WAIT_LOST;
+      break;
+    }
+    if (stream->closed) {
+      res = GST_DAEDALUS_WAIT_CLOSED;
+      break;
+    }
+    g_cond_wait (&stream->cond, &stream->lock);
+  }
+  g_mutex_unlock (&stream->lock);
+  g_cancellable_disconnect (cancellable, id);
+
+  if (ev) {
+    *event = *ev;
+    g_free (ev);
+  }
+  return res;
+}
+
+/* The feeding side is about to push EOS for a DRAIN of @epoch. */
+void
+gst_daedalus_stream_begin_drain (GstDaedalusStream * stream, guint32 epoch)
+{
+  g_mutex_lock (&stream->lock);
+  stream->draining = TRUE;
+  stream->drain_epoch = epoch;
+  g_mutex_unlock (&stream->lock);
+}
+
+/* The EOS reached the end: returns whether it was a DRAIN, and its epoch. */
+gboolean
+gst_daedalus_stream_end_drain (GstDaedalusStream * stream, guint32 * epoch)
+{
+  gboolean draining;
+
+  g_mutex_lock (&stream->lock);
+  draining = stream->draining && !stream->closed && !stream->lost;
+  *epoch = stream->drain_epoch;
+  stream->draining = FALSE;
+  g_mutex_unlock (&stream->lock);
+  return draining;
+}
+
+/* with the lock */
+static GstDaedalusCaptureBuffer *
+find_capture_buffer_locked (GstDaedalusStream * stream, guint width,
+    guint height)
+{
+  GList *l;
+
+  for (l = stream->free_capture.head; l; l = l->next) {
+    GstDaedalusCaptureBuffer *buf = l->data;
+
+    /* a buffer of another size waits for the client to reallocate */
+    if (buf->info.width >= width && buf->info.height >= height) {
+      g_queue_delete_link (&stream->free_capture, l);
+      buf->available = FALSE;
+      return buf;
+    }
+  }
+  return NULL;
+}
+
+/**
+ * gst_daedalus_stream_acquire_capture_buffer:
+ * @epoch: epoch of the frame to write; a FLUSH past it ends the wait
+ *
+ * Waits for an announced CAPTURE buffer of at least @width x @height.  The
+ * buffer is the caller's (@buffer, transfer full) until it names it in a
+ * FRAME.
+ */
+GstDaedalusWaitResult
+gst_daedalus_stream_acquire_capture_buffer (GstDaedalusStream * stream,
+    guint width, guint height, guint32 epoch, GCancellable * cancellable,
+    GstDaedalusCaptureBuffer ** buffer)
+{
+  GstDaedalusWaitResult res;
+  gulong id;
+
+  *buffer = NULL;
+  id = g_cancellable_connect (cancellable, G_CALLBACK (wake_up), stream, NULL);
+  g_mutex_lock (&stream->lock);
+  while (TRUE) {
+    if (g_cancellable_is_cancelled (cancellable)) {
+      res = GST_DAEDALUS_WAIT_FLUSHING;
+      break;
+    }
+    if (stream->lost) {
+      res = GST_DAEDALUS_WAIT_LOST;
+      break;
+    }
+    if (stream->closed) {
+      res = GST_DAEDALUS_WAIT_CLOSED;
+      break;
+    }
+    if (epoch < stream->epoch) {
+      res = GST_DAEDALUS_WAIT_STALE;
+      break;
+    }
+    *buffer = find_capture_buffer_locked (stream, width, height);
+    if (*buffer) {
+      res = GST_DAEDALUS_WAIT_OK;
+      break;
+    }
+    GST_LOG_OBJECT (stream, "waiting for a %ux%u CAPTURE buffer", width,
+        height);
+    g_cond_wait (&stream->cond, &stream->lock);
+  }
+  g_mutex_unlock (&stream->lock);
+  g_cancellable_disconnect (cancellable, id);
+  return res;
+}
+
+/**
+ * gst_daedalus_stream_get_plane_fd:
+ *
+ * Returns the dma-buf fd of memory plane @plane of @buf, exported once and
+ * cached; it belongs to @buf (do not close it).  -1 with @error set on
+ * failure.
+ */
+gint
+gst_daedalus_stream_get_plane_fd (GstDaedalusStream * stream,
+    GstDaedalusCaptureBuffer * buf, guint plane, GError ** error)
+{
+  struct daedalus_expbuf exp = { 0, };
+  gint fd;
+
+  g_return_val_if_fail (plane < buf->info.num_mem_planes, -1);
+
+  if (buf->fds[plane] >= 0)
+    return buf->fds[plane];
+
+  if (_gst_daedalus_connection_passes_fds (stream->conn)) {
+    /* test peer: the fd came along with the announcement */
+    g_mutex_lock (&stream->lock);
+    fd = buf->peer_fds[plane] < 0 ? -1 :
+        fcntl (buf->peer_fds[plane], F_DUPFD_CLOEXEC, 3);
+    g_mutex_unlock (&stream->lock);
+    if (fd < 0) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+          "no fd for plane %u of CAPTURE buffer %u", plane, buf->info.index);
+      return -1;
+    }
+  } else {
+    gint ret;
+
+    exp.stream_id = stream->id;
+    exp.index = buf->info.index;
+    exp.generation = buf->info.generation;
+    exp.plane = plane;
+    exp.flags = O_CLOEXEC | O_RDWR;
+    ret = _gst_daedalus_connection_expbuf (stream->conn, &exp);
+    if (ret < 0) {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (-ret),
+          "DAEDALUS_IOC_EXPBUF of buffer %u plane %u: %s", buf->info.index,
+          plane, g_strerror (-ret));
+      return -1;
+    }
+    fd = exp.fd;
+  }
+
+  buf->fds[plane] = fd;
+  return fd;
+}
+
+static gint
+send_msg (GstDaedalusStream * stream, gpointer msg, gsize size, guint16 type)
+{
+  struct daedalus_msg_hdr *hdr = msg;
+
+  hdr->size = size;
+  hdr->type = type;
+  hdr->flags = 0;
+  hdr->stream_id = stream->id;
+  return gst_daedalus_connection_send (stream->conn, msg);
+}
+
+gint
+gst_daedalus_stream_send_consumed (GstDaedalusStream * stream, guint64 cookie,
+    guint32 epoch, gint status)
+{
+  struct daedalus_msg_consumed msg = { {0,}, };
+
+  msg.cookie = cookie;
+  msg.epoch = epoch;
+  msg.status = status;
+  return send_msg (stream, &msg, sizeof (msg), DAEDALUS_MSG_CONSUMED);
+}
+
+gint
+gst_daedalus_stream_send_format (GstDaedalusStream * stream,
+    struct daedalus_msg_format *format)
+{
+  return send_msg (stream, format, sizeof (*format), DAEDALUS_MSG_FORMAT);
+}
+
+gint
+gst_daedalus_stream_send_frame (GstDaedalusStream * stream,
+    struct daedalus_msg_frame *frame)
+{
+  return send_msg (stream, frame, sizeof (*frame), DAEDALUS_MSG_FRAME);
+}
+
+gint
+gst_daedalus_stream_send_drain_done (GstDaedalusStream * stream,
+    guint32 epoch)
+{
+  struct daedalus_msg_epoch msg = { {0,}, };
+
+  msg.epoch = epoch;
+  return send_msg (stream, &msg, sizeof (msg), DAEDALUS_MSG_DRAIN_DONE);
+}
+
+gint
+gst_daedalus_stream_send_error (GstDaedalusStream * stream, gint error)
+{
+  struct daedalus_msg_stream_error msg = { {0,}, };
+
+  msg.error = error;
+  return send_msg (stream, &msg, sizeof (msg), DAEDALUS_MSG_STREAM_ERROR);
+}
+
+GstEvent *
+gst_daedalus_stream_event_new (GstDaedalusStream * stream)
+{
+  GstStructure *s;
+
+  s = gst_structure_new (GST_DAEDALUS_STREAM_EVENT_NAME,
+      "stream", GST_TYPE_DAEDALUS_STREAM, stream,
+      "stream-id", G_TYPE_UINT64, stream->id, NULL);
+  return gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM_STICKY, s);
+}
+
+/* Returns (transfer full) the stream of a gst_daedalus_stream_event_new()
+ * event, NULL for any other event. */
+GstDaedalusStream *
+gst_daedalus_stream_event_parse (GstEvent * event)
+{
+  const GstStructure *s;
+  GstDaedalusStream *stream = NULL;
+
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CUSTOM_DOWNSTREAM_STICKY)
+    return NULL;
+  s = gst_event_get_structure (event);
+  if (!gst_structure_has_name (s, GST_DAEDALUS_STREAM_EVENT_NAME))
+    return NULL;
+  gst_structure_get (s, "stream", GST_TYPE_DAEDALUS_STREAM, &stream, NULL);
+  return stream;
+}

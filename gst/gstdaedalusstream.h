@@ -1,0 +1,141 @@
+/* daedalus-v4l2
+ * Copyright (C) 2025 daedalus-v4l2 authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+#ifndef __GST_DAEDALUS_STREAM_H__
+#define __GST_DAEDALUS_STREAM_H__
+
+#include <gio/gio.h>
+#include <gst/gst.h>
+#include <misc/daedalus_v4l2.h>
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_DAEDALUS_STREAM (gst_daedalus_stream_get_type ())
+G_DECLARE_FINAL_TYPE (GstDaedalusStream, gst_daedalus_stream, GST,
+    DAEDALUS_STREAM, GstObject);
+
+typedef struct _GstDaedalusConnection GstDaedalusConnection;
+
+/**
+ * GstDaedalusEventType:
+ * What the kernel asked of a stream, in the order it asked, for the element
+ * feeding the decoder.
+ */
+typedef enum
+{
+  GST_DAEDALUS_EVENT_DECODE,
+  GST_DAEDALUS_EVENT_DRAIN,
+  GST_DAEDALUS_EVENT_FLUSH,
+  GST_DAEDALUS_EVENT_CLOSE,
+} GstDaedalusEventType;
+
+typedef struct
+{
+  GstDaedalusEventType type;
+  guint32 epoch;                /* DECODE, DRAIN: its epoch; FLUSH: the new one */
+  guint32 flags;                /* DECODE: DAEDALUS_DECODE_FLAG_* */
+  guint64 cookie;               /* DECODE */
+  guint64 timestamp;            /* DECODE */
+  GstBuffer *buffer;            /* DECODE: the bitstream */
+} GstDaedalusEvent;
+
+/**
+ * GstDaedalusWaitResult:
+ * @GST_DAEDALUS_WAIT_OK: got what was waited for
+ * @GST_DAEDALUS_WAIT_FLUSHING: the GCancellable was cancelled
+ * @GST_DAEDALUS_WAIT_STALE: a FLUSH made the frame's epoch obsolete
+ * @GST_DAEDALUS_WAIT_CLOSED: the client closed the stream
+ * @GST_DAEDALUS_WAIT_LOST: the connection to the kernel is gone
+ */
+typedef enum
+{
+  GST_DAEDALUS_WAIT_OK,
+  GST_DAEDALUS_WAIT_FLUSHING,
+  GST_DAEDALUS_WAIT_STALE,
+  GST_DAEDALUS_WAIT_CLOSED,
+  GST_DAEDALUS_WAIT_LOST,
+} GstDaedalusWaitResult;
+
+/**
+ * GstDaedalusCaptureBuffer:
+ * @info: the kernel's announcement
+ *
+ * A CAPTURE buffer handed to the daemon; refcounted, the dma-buf fds are
+ * cached in it and closed with its last reference.
+ */
+typedef struct
+{
+  struct daedalus_msg_capture_buffer info;
+  /*< private > */
+  gint fds[DAEDALUS_MAX_PLANES];
+  gint peer_fds[DAEDALUS_MAX_PLANES];
+  gboolean available;
+} GstDaedalusCaptureBuffer;
+
+guint64 gst_daedalus_stream_get_id (GstDaedalusStream * stream);
+
+GstDaedalusConnection *gst_daedalus_stream_get_connection (GstDaedalusStream *
+    stream);
+
+const struct daedalus_msg_stream_open *gst_daedalus_stream_get_info
+    (GstDaedalusStream * stream);
+
+guint32 gst_daedalus_stream_get_epoch (GstDaedalusStream * stream);
+
+gboolean gst_daedalus_stream_is_closed (GstDaedalusStream * stream);
+
+/* feeding side (daedalussrc) */
+GstDaedalusWaitResult gst_daedalus_stream_pop_event (GstDaedalusStream *
+    stream, GCancellable * cancellable, GstDaedalusEvent * event);
+
+void gst_daedalus_event_clear (GstDaedalusEvent * event);
+
+void gst_daedalus_stream_begin_drain (GstDaedalusStream * stream,
+    guint32 epoch);
+
+gboolean gst_daedalus_stream_end_drain (GstDaedalusStream * stream,
+    guint32 * epoch);
+
+/* messages to the kernel; 0 or a negative errno */
+gint gst_daedalus_stream_send_consumed (GstDaedalusStream * stream,
+    guint64 cookie, guint32 epoch, gint status);
+
+gint gst_daedalus_stream_send_format (GstDaedalusStream * stream,
+    struct daedalus_msg_format *format);
+
+gint gst_daedalus_stream_send_frame (GstDaedalusStream * stream,
+    struct daedalus_msg_frame *frame);
+
+gint gst_daedalus_stream_send_drain_done (GstDaedalusStream * stream,
+    guint32 epoch);
+
+gint gst_daedalus_stream_send_error (GstDaedalusStream * stream, gint error);
+
+/* receiving side (daedalussink) */
+GstDaedalusWaitResult gst_daedalus_stream_acquire_capture_buffer
+    (GstDaedalusStream * stream, guint width, guint height, guint32 epoch,
+    GCancellable * cancellable, GstDaedalusCaptureBuffer ** buffer);
+
+gint gst_daedalus_stream_get_plane_fd (GstDaedalusStream * stream,
+    GstDaedalusCaptureBuffer * buffer, guint plane, GError ** error);
+
+GstDaedalusCaptureBuffer *gst_daedalus_capture_buffer_ref
+    (GstDaedalusCaptureBuffer * buffer);
+
+void gst_daedalus_capture_buffer_unref (GstDaedalusCaptureBuffer * buffer);
+
+/* the custom sticky event with which daedalussrc tells downstream which
+ * stream follows */
+GstEvent *gst_daedalus_stream_event_new (GstDaedalusStream * stream);
+
+GstDaedalusStream *gst_daedalus_stream_event_parse (GstEvent * event);
+
+G_END_DECLS
+
+#endif /* __GST_DAEDALUS_STREAM_H__ */
