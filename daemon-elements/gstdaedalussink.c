@@ -80,7 +80,8 @@ struct _GstDaedalusSink
   /* streaming thread */
   GstVideoInfo in_info;
   gboolean have_info;
-  GstDaedalusStream *stream;    /* announced by daedalussrc's event */
+  GstDaedalusStream *stream;    /* the latest announced by daedalussrc's
+                                 * event or seen in a frame */
   GstDaedalusStream *format_stream;     /* FORMAT sent for in_info to it */
   GstVideoConverter *convert;
   GstVideoInfo convert_in;
@@ -351,8 +352,14 @@ wrap_capture_buffer (GstDaedalusSink * self, GstDaedalusStream * stream,
   gst_video_info_set_format (out_info, format,
       GST_VIDEO_INFO_WIDTH (&self->in_info),
       GST_VIDEO_INFO_HEIGHT (&self->in_info));
+  /* only the memory layout differs from the decoded frame */
   out_info->colorimetry = self->in_info.colorimetry;
   out_info->chroma_site = self->in_info.chroma_site;
+  out_info->interlace_mode = self->in_info.interlace_mode;
+  out_info->par_n = self->in_info.par_n;
+  out_info->par_d = self->in_info.par_d;
+  out_info->fps_n = self->in_info.fps_n;
+  out_info->fps_d = self->in_info.fps_d;
   n_planes = GST_VIDEO_INFO_N_PLANES (out_info);
   if (ci->num_color_planes < n_planes) {
     GST_WARNING_OBJECT (self, "%u colour planes, need %u",
@@ -499,6 +506,8 @@ gst_daedalus_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
     return GST_FLOW_OK;
   }
   stream = meta->stream;
+  if (self->stream != stream)
+    gst_object_replace ((GstObject **) & self->stream, (GstObject *) stream);
   if (!self->have_info) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL), ("no caps"));
     return GST_FLOW_NOT_NEGOTIATED;

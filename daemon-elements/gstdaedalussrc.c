@@ -268,18 +268,22 @@ push_flush (GstDaedalusSrc * self)
   self->need_flush = FALSE;
 }
 
+/* A segment, then the event that tells daedalussink which stream follows.
+ * The event goes again after every flush: elements that hold serialized
+ * events back until their next output (GstBaseParse) drop them when
+ * flushed. */
 static void
 push_segment (GstDaedalusSrc * self)
 {
+  GstPad *pad = GST_BASE_SRC_PAD (self);
   GstSegment segment;
 
   gst_segment_init (&segment, GST_FORMAT_TIME);
-  gst_pad_push_event (GST_BASE_SRC_PAD (self),
-      gst_event_new_segment (&segment));
+  gst_pad_push_event (pad, gst_event_new_segment (&segment));
+  gst_pad_push_event (pad, gst_daedalus_stream_event_new (self->stream));
 }
 
-/* New stream: new stream-start, its caps, a segment and the event that
- * tells daedalussink which stream follows. */
+/* New stream: new stream-start, its caps, a segment and the stream. */
 static gboolean
 start_stream (GstDaedalusSrc * self)
 {
@@ -318,7 +322,6 @@ start_stream (GstDaedalusSrc * self)
   gst_caps_unref (caps);
 
   push_segment (self);
-  gst_pad_push_event (pad, gst_daedalus_stream_event_new (self->stream));
   return TRUE;
 }
 

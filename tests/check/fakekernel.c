@@ -1,0 +1,579 @@
+/* daedalus-v4l2
+ * Copyright (C) 2025 daedalus-v4l2 authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/videodev2.h>
+
+#include "fakekernel.h"
+#include "gstdaedalusprotocol.h"
+
+#define MAX_BUFFERS 32
+
+typedef struct
+{
+  gint fd;
+  gboolean owned;               /* by the daemon */
+  struct daedalus_msg_capture_buffer info;
+} FakeBuf;
+
+typedef struct
+{
+  guint64 id;
+  guint32 epoch;
+  guint64 next_cookie;
+  guint width, height;
+  guint32 generation;
+  guint n_bufs;
+  FakeBuf bufs[MAX_BUFFERS];
+} FakeStream;
+
+struct _FakeKernel
+{
+  gint fd;                      /* our end */
+  gint daemon_fd;               /* theirs */
+  guint n_capture_buffers;
+  GThread *thread;
+
+  GMutex write_lock;
+  GMutex lock;
+  GCond cond;
+  GHashTable *streams;
+  gboolean have_hello;
+  struct daedalus_msg_hello hello;
+  GArray *consumed;
+  GArray *frames;
+  GArray *formats;
+  GArray *drain_done;
+  GArray *errors;
+  guint invalid;
+  guint seqnum;
+};
+
+static void
+send_msg (FakeKernel * fk, gconstpointer msg, gsize size, const gint * fds,
+    guint n_fds)
+{
+  union
+  {
+    struct cmsghdr align;
+    gchar buf[CMSG_SPACE (sizeof (gint) * DAEDALUS_MAX_PLANES)];
+  } control;
+  struct iovec iov = { (gpointer) msg, size };
+  struct msghdr mh = { 0, };
+
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  if (n_fds) {
+    struct cmsghdr *cmsg;
+
+    memset (&control, 0, sizeof (control));
+    mh.msg_control = control.buf;
+    mh.msg_controllen = CMSG_SPACE (sizeof (gint) * n_fds);
+    cmsg = CMSG_FIRSTHDR (&mh);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN (sizeof (gint) * n_fds);
+    memcpy (CMSG_DATA (cmsg), fds, sizeof (gint) * n_fds);
+  }
+  g_mutex_lock (&fk->write_lock);
+  if (sendmsg (fk->fd, &mh, MSG_NOSIGNAL) != (gssize) size)
+    GST_WARNING ("fake kernel: sendmsg: %s", g_strerror (errno));
+  g_mutex_unlock (&fk->write_lock);
+}
+
+gchar *
+fake_kernel_checksum_nv12 (const guint8 * y, gint y_stride, const guint8 * uv,
+    gint uv_stride, gint width, gint height)
+{
+  GChecksum *sum = g_checksum_new (G_CHECKSUM_SHA1);
+  gchar *res;
+  gint i;
+
+  for (i = 0; i < height; i++)
+    g_checksum_update (sum, y + i * y_stride, width);
+  for (i = 0; i < (height + 1) / 2; i++)
+    g_checksum_update (sum, uv + i * uv_stride, GST_ROUND_UP_2 (width));
+  res = g_strdup (g_checksum_get_string (sum));
+  g_checksum_free (sum);
+  return res;
+}
+
+static void
+announce (FakeKernel * fk, FakeStream * s, FakeBuf * b)
+{
+  b->owned = TRUE;
+  send_msg (fk, &b->info, sizeof (b->info), &b->fd, 1);
+}
+
+static void
+free_buffers (FakeStream * s)
+{
+  guint i;
+
+  for (i = 0; i < s->n_bufs; i++)
+    close (s->bufs[i].fd);
+  s->n_bufs = 0;
+}
+
+/* like a client that got SOURCE_CHANGE: reallocate and queue everything */
+static void
+allocate_capture (FakeKernel * fk, FakeStream * s)
+{
+  guint i, stride = GST_ROUND_UP_64 (s->width);
+  guint length = stride * s->height + stride * ((s->height + 1) / 2);
+
+  if (s->n_bufs) {
+    struct daedalus_msg_capture_reset r;
+
+    free_buffers (s);
+    s->generation++;
+    gst_daedalus_msg_init (&r, sizeof (r), DAEDALUS_MSG_CAPTURE_RESET, s->id);
+    r.generation = s->generation;
+    send_msg (fk, &r, sizeof (r), NULL, 0);
+  }
+
+  for (i = 0; i < fk->n_capture_buffers && i < MAX_BUFFERS; i++) {
+    FakeBuf *b = &s->bufs[i];
+    struct daedalus_msg_capture_buffer *ci = &b->info;
+
+    b->fd = memfd_create ("fakecapture", MFD_CLOEXEC);
+    g_assert (b->fd >= 0);
+    g_assert (ftruncate (b->fd, length) == 0);
+    gst_daedalus_msg_init (ci, sizeof (*ci), DAEDALUS_MSG_CAPTURE_BUFFER,
+        s->id);
+    ci->index = i;
+    ci->generation = s->generation;
+    ci->pixelformat = V4L2_PIX_FMT_NV12;
+    ci->width = s->width;
+    ci->height = s->height;
+    ci->num_mem_planes = 1;
+    ci->mem_plane_length[0] = length;
+    ci->num_color_planes = 2;
+    ci->color_planes[0].stride = stride;
+    ci->color_planes[1].offset = stride * s->height;
+    ci->color_planes[1].stride = stride;
+    s->n_bufs++;
+    announce (fk, s, b);
+  }
+}
+
+static void
+handle_frame (FakeKernel * fk, FakeStream * s,
+    const struct daedalus_msg_frame *f)
+{
+  FakeFrame rec = { 0, };
+  FakeBuf *b;
+  guint8 *map;
+  const struct daedalus_msg_capture_buffer *ci;
+
+  if (f->generation != s->generation || f->index >= s->n_bufs ||
+      !s->bufs[f->index].owned) {
+    GST_WARNING ("fake kernel: FRAME for buffer %u gen %u not owned",
+        f->index, f->generation);
+    fk->invalid++;
+    return;
+  }
+  b = &s->bufs[f->index];
+  ci = &b->info;
+  b->owned = FALSE;
+
+  rec.stream_id = s->id;
+  rec.cookie = f->cookie;
+  rec.epoch = f->epoch;
+  rec.index = f->index;
+  rec.flags = f->flags;
+  rec.seqnum = fk->seqnum;
+  map = mmap (NULL, ci->mem_plane_length[0], PROT_READ, MAP_SHARED, b->fd, 0);
+  g_assert (map != MAP_FAILED);
+  rec.checksum = fake_kernel_checksum_nv12 (map + ci->color_planes[0].offset,
+      ci->color_planes[0].stride, map + ci->color_planes[1].offset,
+      ci->color_planes[1].stride, s->width, s->height);
+  munmap (map, ci->mem_plane_length[0]);
+  g_array_append_val (fk->frames, rec);
+
+  /* the client queues it again */
+  announce (fk, s, b);
+}
+
+static void
+handle (FakeKernel * fk, const guint8 * data, gsize len)
+{
+  const struct daedalus_msg_hdr *hdr = (gconstpointer) data;
+  GError *err = NULL;
+  FakeStream *s;
+
+  g_mutex_lock (&fk->lock);
+  fk->seqnum++;
+  if (!gst_daedalus_msg_validate (data, len, GST_DAEDALUS_TO_KERNEL, &err)) {
+    GST_WARNING ("fake kernel: invalid message: %s", err->message);
+    g_clear_error (&err);
+    fk->invalid++;
+    goto done;
+  }
+  if (hdr->type == DAEDALUS_MSG_HELLO) {
+    if (fk->have_hello)
+      fk->invalid++;
+    memcpy (&fk->hello, data, sizeof (fk->hello));
+    fk->have_hello = TRUE;
+    goto done;
+  }
+  if (!fk->have_hello) {
+    fk->invalid++;
+    goto done;
+  }
+
+  s = g_hash_table_lookup (fk->streams, &hdr->stream_id);
+  if (!s) {
+    GST_INFO ("fake kernel: %s for unknown stream",
+        gst_daedalus_msg_type_name (hdr->type));
+    goto done;
+  }
+
+  switch (hdr->type) {
+    case DAEDALUS_MSG_CONSUMED:
+      g_array_append_vals (fk->consumed, data, 1);
+      break;
+    case DAEDALUS_MSG_FORMAT:{
+      const struct daedalus_msg_format *f = (gconstpointer) data;
+
+      g_array_append_vals (fk->formats, data, 1);
+      if (f->width != s->width || f->height != s->height || !s->n_bufs) {
+        s->width = f->width;
+        s->height = f->height;
+        allocate_capture (fk, s);
+      }
+      break;
+    }
+    case DAEDALUS_MSG_FRAME:
+      handle_frame (fk, s, (gconstpointer) data);
+      break;
+    case DAEDALUS_MSG_DRAIN_DONE:{
+      FakeDrainDone d;
+
+      memcpy (&d.msg, data, sizeof (d.msg));
+      d.seqnum = fk->seqnum;
+      g_array_append_val (fk->drain_done, d);
+      break;
+    }
+    case DAEDALUS_MSG_STREAM_ERROR:
+      g_array_append_vals (fk->errors, data, 1);
+      break;
+    default:
+      fk->invalid++;
+      break;
+  }
+
+done:
+  g_cond_broadcast (&fk->cond);
+  g_mutex_unlock (&fk->lock);
+}
+
+static gpointer
+reader (FakeKernel * fk)
+{
+  guint8 *buf = g_malloc (65536);
+
+  while (TRUE) {
+    gssize n = recv (fk->fd, buf, 65536, 0);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    handle (fk, buf, n);
+  }
+  g_free (buf);
+  return NULL;
+}
+
+static void
+frame_clear (FakeFrame * f)
+{
+  g_free (f->checksum);
+}
+
+static void
+stream_free (FakeStream * s)
+{
+  free_buffers (s);
+  g_free (s);
+}
+
+FakeKernel *
+fake_kernel_new (guint16 major, guint n_capture_buffers)
+{
+  FakeKernel *fk = g_new0 (FakeKernel, 1);
+  struct daedalus_msg_hello hello;
+  gint sv[2];
+
+  g_assert (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
+  fk->fd = sv[0];
+  fk->daemon_fd = sv[1];
+  fk->n_capture_buffers = n_capture_buffers;
+  g_mutex_init (&fk->write_lock);
+  g_mutex_init (&fk->lock);
+  g_cond_init (&fk->cond);
+  fk->streams = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
+      (GDestroyNotify) stream_free);
+  fk->consumed = g_array_new (FALSE, TRUE,
+      sizeof (struct daedalus_msg_consumed));
+  fk->frames = g_array_new (FALSE, TRUE, sizeof (FakeFrame));
+  g_array_set_clear_func (fk->frames, (GDestroyNotify) frame_clear);
+  fk->formats = g_array_new (FALSE, TRUE, sizeof (struct daedalus_msg_format));
+  fk->drain_done = g_array_new (FALSE, TRUE, sizeof (FakeDrainDone));
+  fk->errors = g_array_new (FALSE, TRUE,
+      sizeof (struct daedalus_msg_stream_error));
+
+  /* the kernel queues its HELLO at open */
+  gst_daedalus_msg_init (&hello, sizeof (hello), DAEDALUS_MSG_HELLO, 0);
+  hello.major = major;
+  hello.minor = DAEDALUS_PROTO_MINOR;
+  hello.max_msg_size = 65536;
+  hello.num_codecs = 3;
+  hello.codecs[0] = V4L2_PIX_FMT_VP9;
+  hello.codecs[1] = V4L2_PIX_FMT_H264;
+  hello.codecs[2] = V4L2_PIX_FMT_MPEG4;
+  send_msg (fk, &hello, sizeof (hello), NULL, 0);
+
+  fk->thread = g_thread_new ("fakekernel", (GThreadFunc) reader, fk);
+  return fk;
+}
+
+gint
+fake_kernel_get_fd (FakeKernel * fk)
+{
+  return fk->daemon_fd;
+}
+
+/* the module goes away: the daemon reads EOF */
+void
+fake_kernel_hang_up (FakeKernel * fk)
+{
+  shutdown (fk->fd, SHUT_RDWR);
+}
+
+void
+fake_kernel_free (FakeKernel * fk)
+{
+  shutdown (fk->fd, SHUT_RDWR);
+  g_thread_join (fk->thread);
+  close (fk->fd);
+  close (fk->daemon_fd);
+  g_hash_table_unref (fk->streams);
+  g_array_unref (fk->consumed);
+  g_array_unref (fk->frames);
+  g_array_unref (fk->formats);
+  g_array_unref (fk->drain_done);
+  g_array_unref (fk->errors);
+  g_mutex_clear (&fk->write_lock);
+  g_mutex_clear (&fk->lock);
+  g_cond_clear (&fk->cond);
+  g_free (fk);
+}
+
+static FakeStream *
+get_stream (FakeKernel * fk, guint64 id)
+{
+  FakeStream *s = g_hash_table_lookup (fk->streams, &id);
+
+  g_assert (s != NULL);
+  return s;
+}
+
+void
+fake_kernel_open_stream (FakeKernel * fk, guint64 stream_id, guint32 codec,
+    guint width, guint height)
+{
+  struct daedalus_msg_stream_open msg;
+  FakeStream *s = g_new0 (FakeStream, 1);
+
+  s->id = stream_id;
+  s->next_cookie = 1;
+  g_mutex_lock (&fk->lock);
+  g_hash_table_insert (fk->streams, &s->id, s);
+  g_mutex_unlock (&fk->lock);
+
+  gst_daedalus_msg_init (&msg, sizeof (msg), DAEDALUS_MSG_STREAM_OPEN,
+      stream_id);
+  msg.codec = codec;
+  msg.width = width;
+  msg.height = height;
+  msg.capture_fourcc = V4L2_PIX_FMT_NV12;
+  send_msg (fk, &msg, sizeof (msg), NULL, 0);
+}
+
+guint64
+fake_kernel_decode (FakeKernel * fk, guint64 stream_id, GstBuffer * au,
+    gboolean keyframe)
+{
+  struct daedalus_msg_decode *msg;
+  gsize size = gst_buffer_get_size (au);
+  guint64 cookie;
+  FakeStream *s;
+
+  msg = g_malloc (sizeof (*msg) + size);
+  gst_daedalus_msg_init (msg, sizeof (*msg) + size, DAEDALUS_MSG_DECODE,
+      stream_id);
+  g_mutex_lock (&fk->lock);
+  s = get_stream (fk, stream_id);
+  cookie = s->next_cookie++;
+  msg->epoch = s->epoch;
+  g_mutex_unlock (&fk->lock);
+  msg->cookie = cookie;
+  msg->timestamp = GST_BUFFER_PTS_IS_VALID (au) ? GST_BUFFER_PTS (au) : 0;
+  msg->flags = keyframe ? DAEDALUS_DECODE_FLAG_KEYFRAME : 0;
+  msg->bytesused = size;
+  gst_buffer_extract (au, 0, msg + 1, size);
+  send_msg (fk, msg, sizeof (*msg) + size, NULL, 0);
+  g_free (msg);
+  return cookie;
+}
+
+static void
+send_epoch (FakeKernel * fk, guint64 stream_id, guint16 type, guint32 epoch)
+{
+  struct daedalus_msg_epoch msg;
+
+  gst_daedalus_msg_init (&msg, sizeof (msg), type, stream_id);
+  msg.epoch = epoch;
+  send_msg (fk, &msg, sizeof (msg), NULL, 0);
+}
+
+void
+fake_kernel_drain (FakeKernel * fk, guint64 stream_id)
+{
+  guint32 epoch;
+
+  g_mutex_lock (&fk->lock);
+  epoch = get_stream (fk, stream_id)->epoch;
+  g_mutex_unlock (&fk->lock);
+  send_epoch (fk, stream_id, DAEDALUS_MSG_DRAIN, epoch);
+}
+
+guint32
+fake_kernel_flush (FakeKernel * fk, guint64 stream_id)
+{
+  guint32 epoch;
+
+  g_mutex_lock (&fk->lock);
+  epoch = ++get_stream (fk, stream_id)->epoch;
+  g_mutex_unlock (&fk->lock);
+  send_epoch (fk, stream_id, DAEDALUS_MSG_FLUSH, epoch);
+  return epoch;
+}
+
+void
+fake_kernel_close_stream (FakeKernel * fk, guint64 stream_id)
+{
+  struct daedalus_msg_stream_close msg;
+
+  gst_daedalus_msg_init (&msg, sizeof (msg), DAEDALUS_MSG_STREAM_CLOSE,
+      stream_id);
+  send_msg (fk, &msg, sizeof (msg), NULL, 0);
+  g_mutex_lock (&fk->lock);
+  g_hash_table_remove (fk->streams, &stream_id);
+  g_mutex_unlock (&fk->lock);
+}
+
+static gboolean
+wait_for (FakeKernel * fk, GArray ** array, gboolean * flag, guint n,
+    guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
+  gboolean ok;
+
+  g_mutex_lock (&fk->lock);
+  while (!(ok = array ? (*array)->len >= n : *flag)) {
+    if (!g_cond_wait_until (&fk->cond, &fk->lock, end))
+      break;
+  }
+  g_mutex_unlock (&fk->lock);
+  return ok;
+}
+
+gboolean
+fake_kernel_wait_hello (FakeKernel * fk, guint timeout_ms)
+{
+  return wait_for (fk, NULL, &fk->have_hello, 0, timeout_ms);
+}
+
+gboolean
+fake_kernel_wait_consumed (FakeKernel * fk, guint n, guint timeout_ms)
+{
+  return wait_for (fk, &fk->consumed, NULL, n, timeout_ms);
+}
+
+gboolean
+fake_kernel_wait_frames (FakeKernel * fk, guint n, guint timeout_ms)
+{
+  return wait_for (fk, &fk->frames, NULL, n, timeout_ms);
+}
+
+gboolean
+fake_kernel_wait_drain_done (FakeKernel * fk, guint n, guint timeout_ms)
+{
+  return wait_for (fk, &fk->drain_done, NULL, n, timeout_ms);
+}
+
+gboolean
+fake_kernel_wait_formats (FakeKernel * fk, guint n, guint timeout_ms)
+{
+  return wait_for (fk, &fk->formats, NULL, n, timeout_ms);
+}
+
+const struct daedalus_msg_hello *
+fake_kernel_get_hello (FakeKernel * fk)
+{
+  return &fk->hello;
+}
+
+GArray *
+fake_kernel_get_consumed (FakeKernel * fk)
+{
+  return fk->consumed;
+}
+
+GArray *
+fake_kernel_get_frames (FakeKernel * fk)
+{
+  return fk->frames;
+}
+
+GArray *
+fake_kernel_get_formats (FakeKernel * fk)
+{
+  return fk->formats;
+}
+
+GArray *
+fake_kernel_get_drain_done (FakeKernel * fk)
+{
+  return fk->drain_done;
+}
+
+GArray *
+fake_kernel_get_errors (FakeKernel * fk)
+{
+  return fk->errors;
+}
+
+guint
+fake_kernel_get_invalid (FakeKernel * fk)
+{
+  return fk->invalid;
+}

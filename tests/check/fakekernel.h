@@ -1,0 +1,90 @@
+/* daedalus-v4l2
+ * Copyright (C) 2025 daedalus-v4l2 authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+/* A peer that speaks the kernel's side of the daedalus protocol over a
+ * SOCK_SEQPACKET socketpair, and plays a V4L2 client on the CAPTURE side:
+ * on FORMAT it allocates memfd-backed buffers and announces them (passing
+ * the fds with SCM_RIGHTS), on FRAME it records the frame and queues the
+ * buffer again. */
+
+#ifndef __FAKE_KERNEL_H__
+#define __FAKE_KERNEL_H__
+
+#include <gst/gst.h>
+#include <misc/daedalus_v4l2.h>
+
+G_BEGIN_DECLS
+
+typedef struct _FakeKernel FakeKernel;
+
+typedef struct
+{
+  guint64 stream_id;
+  guint64 cookie;
+  guint32 epoch;
+  guint32 index;
+  guint32 flags;
+  guint seqnum;                 /* order of all messages received */
+  gchar *checksum;              /* of the visible NV12 picture */
+} FakeFrame;
+
+FakeKernel *fake_kernel_new (guint16 major, guint n_capture_buffers);
+
+void fake_kernel_free (FakeKernel * fk);
+
+gint fake_kernel_get_fd (FakeKernel * fk);
+
+void fake_kernel_hang_up (FakeKernel * fk);
+
+void fake_kernel_open_stream (FakeKernel * fk, guint64 stream_id,
+    guint32 codec, guint width, guint height);
+
+guint64 fake_kernel_decode (FakeKernel * fk, guint64 stream_id,
+    GstBuffer * au, gboolean keyframe);
+
+void fake_kernel_drain (FakeKernel * fk, guint64 stream_id);
+
+guint32 fake_kernel_flush (FakeKernel * fk, guint64 stream_id);
+
+void fake_kernel_close_stream (FakeKernel * fk, guint64 stream_id);
+
+gboolean fake_kernel_wait_hello (FakeKernel * fk, guint timeout_ms);
+
+gboolean fake_kernel_wait_consumed (FakeKernel * fk, guint n,
+    guint timeout_ms);
+
+gboolean fake_kernel_wait_frames (FakeKernel * fk, guint n, guint timeout_ms);
+
+gboolean fake_kernel_wait_drain_done (FakeKernel * fk, guint n,
+    guint timeout_ms);
+
+gboolean fake_kernel_wait_formats (FakeKernel * fk, guint n,
+    guint timeout_ms);
+
+/* results, valid until fake_kernel_free() */
+const struct daedalus_msg_hello *fake_kernel_get_hello (FakeKernel * fk);
+GArray *fake_kernel_get_consumed (FakeKernel * fk);     /* struct daedalus_msg_consumed */
+GArray *fake_kernel_get_frames (FakeKernel * fk);       /* FakeFrame */
+GArray *fake_kernel_get_formats (FakeKernel * fk);      /* struct daedalus_msg_format */
+GArray *fake_kernel_get_drain_done (FakeKernel * fk);   /* struct daedalus_msg_epoch + seqnum */
+GArray *fake_kernel_get_errors (FakeKernel * fk);       /* struct daedalus_msg_stream_error */
+guint fake_kernel_get_invalid (FakeKernel * fk);
+
+typedef struct
+{
+  struct daedalus_msg_epoch msg;
+  guint seqnum;
+} FakeDrainDone;
+
+gchar *fake_kernel_checksum_nv12 (const guint8 * y, gint y_stride,
+    const guint8 * uv, gint uv_stride, gint width, gint height);
+
+G_END_DECLS
+
+#endif /* __FAKE_KERNEL_H__ */

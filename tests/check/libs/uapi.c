@@ -1,0 +1,105 @@
+/* daedalus-v4l2
+ * Copyright (C) 2025 daedalus-v4l2 authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+/* The header compiles with -Wpadded as an error: the wire structures have
+ * no implicit holes.  The offsets are the ABI; structures only grow at the
+ * end. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <stddef.h>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic error "-Wpadded"
+#include <misc/daedalus_v4l2.h>
+#pragma GCC diagnostic pop
+
+#include <gst/check/gstcheck.h>
+
+#define OFF(s, f, o) G_STATIC_ASSERT (offsetof (struct s, f) == (o))
+
+OFF (daedalus_msg_hdr, size, 0);
+OFF (daedalus_msg_hdr, type, 4);
+OFF (daedalus_msg_hdr, flags, 6);
+OFF (daedalus_msg_hdr, stream_id, 8);
+OFF (daedalus_msg_hello, major, 16);
+OFF (daedalus_msg_hello, minor, 18);
+OFF (daedalus_msg_hello, max_msg_size, 20);
+OFF (daedalus_msg_hello, num_codecs, 24);
+OFF (daedalus_msg_hello, codecs, 28);
+OFF (daedalus_msg_hello, reserved, 92);
+OFF (daedalus_msg_stream_open, codec, 16);
+OFF (daedalus_msg_stream_open, capture_fourcc, 28);
+OFF (daedalus_msg_stream_open, quantization, 44);
+OFF (daedalus_msg_decode, cookie, 16);
+OFF (daedalus_msg_decode, timestamp, 24);
+OFF (daedalus_msg_decode, epoch, 32);
+OFF (daedalus_msg_decode, flags, 36);
+OFF (daedalus_msg_decode, bytesused, 40);
+OFF (daedalus_msg_epoch, epoch, 16);
+OFF (daedalus_msg_capture_buffer, index, 16);
+OFF (daedalus_msg_capture_buffer, generation, 20);
+OFF (daedalus_msg_capture_buffer, pixelformat, 24);
+OFF (daedalus_msg_capture_buffer, num_mem_planes, 36);
+OFF (daedalus_msg_capture_buffer, mem_plane_length, 40);
+OFF (daedalus_msg_capture_buffer, num_color_planes, 56);
+OFF (daedalus_msg_capture_buffer, color_planes, 64);
+OFF (daedalus_msg_capture_buffer, reserved, 128);
+OFF (daedalus_msg_capture_reset, generation, 16);
+OFF (daedalus_msg_consumed, cookie, 16);
+OFF (daedalus_msg_consumed, epoch, 24);
+OFF (daedalus_msg_consumed, status, 28);
+OFF (daedalus_msg_format, epoch, 16);
+OFF (daedalus_msg_format, min_buffers, 48);
+OFF (daedalus_msg_format, bit_depth, 68);
+OFF (daedalus_msg_frame, cookie, 16);
+OFF (daedalus_msg_frame, epoch, 24);
+OFF (daedalus_msg_frame, index, 28);
+OFF (daedalus_msg_frame, generation, 32);
+OFF (daedalus_msg_frame, num_planes, 40);
+OFF (daedalus_msg_frame, bytesused, 44);
+OFF (daedalus_msg_stream_error, error, 16);
+OFF (daedalus_expbuf, stream_id, 0);
+OFF (daedalus_expbuf, fd, 24);
+
+GST_START_TEST (test_sizes)
+{
+  fail_unless_equals_int (sizeof (struct daedalus_msg_hdr), 16);
+  fail_unless_equals_int (sizeof (struct daedalus_msg_hello), 112);
+  fail_unless_equals_int (sizeof (struct daedalus_msg_stream_open), 64);
+  fail_unless_equals_int (sizeof (struct daedalus_msg_stream_close), 24);
+  fail_unless_equals_int (sizeof (struct daedalus_msg_decode), 48);
+  fail_unless_equals_int (sizeof (struct daedalus_msg_epoch), 24);
+  fail_unless_equals_int (sizeof (struct daedalus_msg_capture_buffer), 144);
+  fail_unless_equals_int (sizeof (struct daedalus_msg_capture_reset), 24);
+  fail_unless_equals_int (sizeof (struct daedalus_msg_consumed), 32);
+  fail_unless_equals_int (sizeof (struct daedalus_msg_format), 88);
+  fail_unless_equals_int (sizeof (struct daedalus_msg_frame), 72);
+  fail_unless_equals_int (sizeof (struct daedalus_msg_stream_error), 24);
+  fail_unless_equals_int (sizeof (struct daedalus_expbuf), 32);
+  fail_unless_equals_int (DAEDALUS_IOC_EXPBUF,
+      _IOWR (0xDA, 0x01, struct daedalus_expbuf));
+}
+
+GST_END_TEST;
+
+static Suite *
+uapi_suite (void)
+{
+  Suite *s = suite_create ("uapi");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_sizes);
+  return s;
+}
+
+GST_CHECK_MAIN (uapi);
