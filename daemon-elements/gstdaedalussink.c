@@ -344,8 +344,7 @@ wrap_capture_buffer (GstDaedalusSink * self, GstDaedalusStream * stream,
   format = gst_daedalus_raw_to_video_format (ci->pixelformat, &n_mem);
   if (format == GST_VIDEO_FORMAT_UNKNOWN || n_mem != ci->num_mem_planes) {
     GST_WARNING_OBJECT (self, "cannot write %" GST_FOURCC_FORMAT
-        " in %u planes", GST_FOURCC_ARGS (ci->pixelformat),
-        ci->num_mem_planes);
+        " in %u planes", GST_FOURCC_ARGS (ci->pixelformat), ci->num_mem_planes);
     return NULL;
   }
 
@@ -498,7 +497,8 @@ gst_daedalus_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
 
   meta = gst_buffer_get_daedalus_meta (buffer);
   if (!meta || gst_daedalus_stream_get_connection (meta->stream) != self->conn
-      || (stream_id && gst_daedalus_stream_get_id (meta->stream) != stream_id)) {
+      || (stream_id
+          && gst_daedalus_stream_get_id (meta->stream) != stream_id)) {
     GST_ELEMENT_WARNING (self, STREAM, FAILED,
         (_("Dropped a decoded frame that belongs to no known stream.")),
         ("buffer %" GST_PTR_FORMAT " without a GstDaedalusMeta of this "

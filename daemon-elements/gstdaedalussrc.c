@@ -374,8 +374,8 @@ make_buffer (GstDaedalusSrc * self, GstDaedalusEvent * ev)
    * travels in the meta */
   GST_BUFFER_PTS (buf) = ev->timestamp;
   GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
-  if (!(ev->flags & DAEDALUS_DECODE_FLAG_KEYFRAME))
-    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
+  /* Most clients never set V4L2_BUF_FLAG_KEYFRAME on OUTPUT buffers, so a
+   * missing KEYFRAME flag says nothing: leave DELTA_UNIT to the parser. */
   gst_buffer_add_daedalus_meta (buf, self->stream, ev->cookie, ev->epoch,
       ev->timestamp);
   return buf;

@@ -73,8 +73,7 @@ struct _GstDaedalusConnection
   gint users;
 };
 
-G_DEFINE_TYPE (GstDaedalusConnection, gst_daedalus_connection,
-    GST_TYPE_OBJECT);
+G_DEFINE_TYPE (GstDaedalusConnection, gst_daedalus_connection, GST_TYPE_OBJECT);
 
 /* the connections of this process, by device or fd */
 static GMutex registry_lock;
@@ -184,7 +183,8 @@ read_msg (GstDaedalusConnection * conn, guint8 * buf, gsize size, gint * fds,
     {
       struct cmsghdr align;
       gchar buf[CMSG_SPACE (sizeof (gint) * DAEDALUS_MAX_PLANES)];
-    } control;
+    }
+    control;
     struct iovec iov = { buf, size };
     struct msghdr msg = { 0, };
     struct cmsghdr *cmsg;
@@ -560,8 +560,7 @@ reader_thread (GstDaedalusConnection * conn)
     }
     if (!gst_daedalus_msg_validate (conn->read_buf, n, GST_DAEDALUS_TO_DAEMON,
             &err)) {
-      GST_WARNING_OBJECT (conn, "dropping malformed message: %s",
-          err->message);
+      GST_WARNING_OBJECT (conn, "dropping malformed message: %s", err->message);
       g_clear_error (&err);
       while (n_fds > 0)
         close (fds[--n_fds]);
@@ -649,8 +648,7 @@ fail:
  * GST_RESOURCE_ERROR domain with a translated message.
  */
 GstDaedalusConnection *
-gst_daedalus_connection_acquire (const gchar * device, gint fd,
-    GError ** error)
+gst_daedalus_connection_acquire (const gchar * device, gint fd, GError ** error)
 {
   GstDaedalusConnection *conn;
   gchar *key;

@@ -248,8 +248,7 @@ gst_daedalus_msg_validate (const guint8 * data, gsize len,
             f->min_buffers);
       if ((guint64) f->visible_left + f->visible_width > f->width
           || (guint64) f->visible_top + f->visible_height > f->height)
-        INVALID ("FORMAT visible rectangle outside %ux%u", f->width,
-            f->height);
+        INVALID ("FORMAT visible rectangle outside %ux%u", f->width, f->height);
       break;
     }
     case DAEDALUS_MSG_FRAME:{

@@ -557,8 +557,7 @@ gst_daedalus_stream_send_frame (GstDaedalusStream * stream,
 }
 
 gint
-gst_daedalus_stream_send_drain_done (GstDaedalusStream * stream,
-    guint32 epoch)
+gst_daedalus_stream_send_drain_done (GstDaedalusStream * stream, guint32 epoch)
 {
   struct daedalus_msg_epoch msg = { {0,}, };
 

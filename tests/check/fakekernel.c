@@ -72,7 +72,8 @@ send_msg (FakeKernel * fk, gconstpointer msg, gsize size, const gint * fds,
   {
     struct cmsghdr align;
     gchar buf[CMSG_SPACE (sizeof (gint) * DAEDALUS_MAX_PLANES)];
-  } control;
+  }
+  control;
   struct iovec iov = { (gpointer) msg, size };
   struct msghdr mh = { 0, };
 

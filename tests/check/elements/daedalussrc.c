@@ -147,8 +147,7 @@ GST_START_TEST (test_wrong_major)
           GST_RESOURCE_ERROR_SETTINGS));
   theirs = g_strdup_printf ("%u.%u", DAEDALUS_PROTO_MAJOR + 1,
       DAEDALUS_PROTO_MINOR);
-  ours = g_strdup_printf ("%u.%u", DAEDALUS_PROTO_MAJOR,
-      DAEDALUS_PROTO_MINOR);
+  ours = g_strdup_printf ("%u.%u", DAEDALUS_PROTO_MAJOR, DAEDALUS_PROTO_MINOR);
   fail_unless (strstr (err->message, theirs) && strstr (err->message, ours),
       "%s", err->message);
   g_free (theirs);

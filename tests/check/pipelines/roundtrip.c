@@ -99,7 +99,8 @@ stop_pipeline (GstElement * pipeline)
 
 /* every cookie in [first_cookie, first_cookie + n) answered exactly once */
 static void
-check_consumed (FakeKernel * fk, guint64 stream_id, guint64 first_cookie, guint n)
+check_consumed (FakeKernel * fk, guint64 stream_id, guint64 first_cookie,
+    guint n)
 {
   GArray *consumed = fake_kernel_get_consumed (fk);
   guint *seen = g_new0 (guint, n);
@@ -123,8 +124,8 @@ check_consumed (FakeKernel * fk, guint64 stream_id, guint64 first_cookie, guint 
 /* @n frames of @stream_id from index @start of the frame list carry the
  * cookies first_cookie.. in order and the reference pictures */
 static void
-check_frames (FakeKernel * fk, guint start, guint64 stream_id, guint64 first_cookie,
-    GPtrArray * ref)
+check_frames (FakeKernel * fk, guint start, guint64 stream_id,
+    guint64 first_cookie, GPtrArray * ref)
 {
   GArray *frames = fake_kernel_get_frames (fk);
   guint i;
@@ -235,8 +236,7 @@ GST_START_TEST (test_vp9_two_streams)
   first_cookie1 = send_clip (fk, 1, vp9_clip);
   fake_kernel_drain (fk, 1);
   fail_unless (fake_kernel_wait_drain_done (fk, 1, TIMEOUT_MS));
-  fail_unless (fake_kernel_wait_consumed (fk, vp9_clip->aus->len,
-          TIMEOUT_MS));
+  fail_unless (fake_kernel_wait_consumed (fk, vp9_clip->aus->len, TIMEOUT_MS));
   fake_kernel_close_stream (fk, 1);
 
   fake_kernel_open_stream (fk, 2, V4L2_PIX_FMT_VP9, 0, 0);
