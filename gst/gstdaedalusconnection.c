@@ -671,9 +671,9 @@ gst_daedalus_connection_acquire (const gchar * device, gint fd, GError ** error)
     g_hash_table_remove (registry, key);
     conn = connection_new (key, device, fd, error);
     if (conn) {
+      /* the registry holds no reference: release() removes the entry */
       conn->users = 1;
       g_hash_table_insert (registry, g_strdup (key), conn);
-      gst_object_ref (conn);
     }
   }
   g_mutex_unlock (&registry_lock);

@@ -38,7 +38,7 @@ typedef enum
 typedef struct
 {
   GstDaedalusEventType type;
-  guint32 epoch;                /* DECODE, DRAIN: its epoch; FLUSH: the new one */
+  guint32 epoch;                /* DECODE, DRAIN: its epoch; FLUSH: new */
   guint32 flags;                /* DECODE: DAEDALUS_DECODE_FLAG_* */
   guint64 cookie;               /* DECODE */
   guint64 timestamp;            /* DECODE */

@@ -67,13 +67,16 @@ gboolean fake_kernel_wait_drain_done (FakeKernel * fk, guint n,
 gboolean fake_kernel_wait_formats (FakeKernel * fk, guint n,
     guint timeout_ms);
 
-/* results, valid until fake_kernel_free() */
+/* Results, valid until fake_kernel_free(); read them once the pipeline is
+ * stopped.  Arrays of struct daedalus_msg_consumed, FakeFrame,
+ * struct daedalus_msg_format, FakeDrainDone and
+ * struct daedalus_msg_stream_error. */
 const struct daedalus_msg_hello *fake_kernel_get_hello (FakeKernel * fk);
-GArray *fake_kernel_get_consumed (FakeKernel * fk);     /* struct daedalus_msg_consumed */
-GArray *fake_kernel_get_frames (FakeKernel * fk);       /* FakeFrame */
-GArray *fake_kernel_get_formats (FakeKernel * fk);      /* struct daedalus_msg_format */
-GArray *fake_kernel_get_drain_done (FakeKernel * fk);   /* struct daedalus_msg_epoch + seqnum */
-GArray *fake_kernel_get_errors (FakeKernel * fk);       /* struct daedalus_msg_stream_error */
+GArray *fake_kernel_get_consumed (FakeKernel * fk);
+GArray *fake_kernel_get_frames (FakeKernel * fk);
+GArray *fake_kernel_get_formats (FakeKernel * fk);
+GArray *fake_kernel_get_drain_done (FakeKernel * fk);
+GArray *fake_kernel_get_errors (FakeKernel * fk);
 guint fake_kernel_get_invalid (FakeKernel * fk);
 
 typedef struct

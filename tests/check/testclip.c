@@ -124,7 +124,8 @@ test_pipeline_new (const gchar * fragment, gint fd)
       "daedalussink name=sink fd=%d", fd, fragment, fd);
   pipeline = gst_parse_launch (desc, &err);
   g_free (desc);
-  fail_unless (pipeline != NULL, "%s", err ? err->message : "");
+  fail_unless (pipeline != NULL && err == NULL, "%s",
+      err ? err->message : "");
   return pipeline;
 }
 

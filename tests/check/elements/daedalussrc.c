@@ -182,9 +182,14 @@ GST_END_TEST;
 GST_START_TEST (test_shared_connection)
 {
   FakeKernel *fk = fake_kernel_new (DAEDALUS_PROTO_MAJOR, 4);
-  GstElement *pipeline = test_pipeline_new ("identity",
-      fake_kernel_get_fd (fk));
+  GstElement *pipeline;
+  gchar *desc;
 
+  desc = g_strdup_printf ("daedalussrc fd=%d ! fakesink  "
+      "videotestsrc num-buffers=1 ! daedalussink fd=%d",
+      fake_kernel_get_fd (fk), fake_kernel_get_fd (fk));
+  pipeline = gst_parse_launch (desc, NULL);
+  g_free (desc);
   fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
       GST_STATE_CHANGE_FAILURE);
   fail_unless (fake_kernel_wait_hello (fk, TIMEOUT_MS));
