@@ -748,8 +748,10 @@ int daedalus_handle_frame(struct daedalus_ctx *ctx,
 		meta = &ctx->meta[m->cookie % DAEDALUS_META_SLOTS];
 		if (m->num_planes != vb->num_planes)
 			ret = -EINVAL;
+		/* only a failed frame may be empty: never an empty non-LAST */
 		for (i = 0; !ret && i < vb->num_planes; i++)
-			if (!m->bytesused[i] ||
+			if ((!m->bytesused[i] &&
+			     !(m->flags & DAEDALUS_FRAME_FLAG_ERROR)) ||
 			    m->bytesused[i] > vb->planes[i].length)
 				ret = -EINVAL;
 		if (!ret && (!m->cookie || meta->cookie != m->cookie))

@@ -316,6 +316,8 @@ struct daedalus_msg_format {
  * @num_planes: number of entries in @bytesused, equal to the buffer's
  *	num_mem_planes
  * @bytesused: bytes written to each memory plane, each at most its length
+ *	and not 0, unless DAEDALUS_FRAME_FLAG_ERROR is set: a frame that could
+ *	not be written gives its buffer back with V4L2_BUF_FLAG_ERROR
  * @reserved: 0
  *
  * A FRAME of an older epoch is dropped and its buffer announced again.
