@@ -54,6 +54,8 @@ struct _GstDaedalusConnection
   guint16 kernel_minor;
   gsize read_size;
   guint8 *read_buf;             /* reader thread only */
+  guint32 hello_codecs[DAEDALUS_MAX_CODECS];    /* what our HELLO said */
+  guint n_hello_codecs;
   GstPoll *poll;
   GstPollFD pollfd;
   GThread *reader;
@@ -74,6 +76,16 @@ struct _GstDaedalusConnection
 };
 
 G_DEFINE_TYPE (GstDaedalusConnection, gst_daedalus_connection, GST_TYPE_OBJECT);
+
+enum
+{
+  SIGNAL_STREAM_OPENED,
+  SIGNAL_STREAM_CLOSED,
+  SIGNAL_LOST,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 /* the connections of this process, by device or fd */
 static GMutex registry_lock;
@@ -133,6 +145,40 @@ static void
 gst_daedalus_connection_class_init (GstDaedalusConnectionClass * klass)
 {
   G_OBJECT_CLASS (klass)->finalize = gst_daedalus_connection_finalize;
+
+  /**
+   * GstDaedalusConnection::stream-opened:
+   * @conn: the connection
+   * @stream: the stream the kernel opened (STREAM_OPEN)
+   *
+   * Emitted from the reader thread, without any lock held, after the
+   * stream was added (it can be claimed already).  Handlers must not
+   * block: marshal to a main loop.
+   */
+  signals[SIGNAL_STREAM_OPENED] = g_signal_new ("stream-opened",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 1, GST_TYPE_DAEDALUS_STREAM);
+  /**
+   * GstDaedalusConnection::stream-closed:
+   * @conn: the connection
+   * @stream: the stream the client closed (STREAM_CLOSE), or that a new
+   *   STREAM_OPEN of the same id (a restart after a failure) replaced
+   *
+   * Emitted from the reader thread, like ::stream-opened, and always after
+   * it for the same stream.
+   */
+  signals[SIGNAL_STREAM_CLOSED] = g_signal_new ("stream-closed",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 1, GST_TYPE_DAEDALUS_STREAM);
+  /**
+   * GstDaedalusConnection::lost:
+   * @conn: the connection
+   *
+   * The kernel side went away or the connection broke; emitted once from
+   * the reader thread.  Not emitted when the last user releases it.
+   */
+  signals[SIGNAL_LOST] = g_signal_new ("lost", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 const gchar *
@@ -264,6 +310,27 @@ gst_daedalus_connection_send (GstDaedalusConnection * conn, gconstpointer msg)
   return ret;
 }
 
+/* The codecs of @wanted (a daemon's configuration) that the kernel offers
+ * (all of them when it names none). */
+static guint
+offered_codecs (const struct daedalus_msg_hello *khello,
+    const guint32 * wanted, guint n_wanted, guint32 * out)
+{
+  guint i, j, n = 0;
+
+  for (i = 0; i < n_wanted && n < DAEDALUS_MAX_CODECS; i++) {
+    gboolean offered = khello->num_codecs == 0;
+
+    for (j = 0; j < khello->num_codecs; j++)
+      offered |= khello->codecs[j] == wanted[i];
+    for (j = 0; j < n; j++)
+      offered &= out[j] != wanted[i];
+    if (offered && wanted[i] != 0)
+      out[n++] = wanted[i];
+  }
+  return n;
+}
+
 /* The codecs we tell the kernel we decode: the ones it offers that the caps
  * mapping knows and some installed decoder accepts. */
 static guint
@@ -303,7 +370,8 @@ decodable_codecs (const struct daedalus_msg_hello *khello, guint32 * out)
 }
 
 static gboolean
-handshake (GstDaedalusConnection * conn, GError ** error)
+handshake (GstDaedalusConnection * conn, const guint32 * codecs,
+    guint n_codecs, GError ** error)
 {
   const gchar *name = GST_OBJECT_NAME (conn);
   struct daedalus_msg_hello *khello;
@@ -348,7 +416,12 @@ handshake (GstDaedalusConnection * conn, GError ** error)
   gst_daedalus_msg_init (&hello, sizeof (hello), DAEDALUS_MSG_HELLO, 0);
   hello.major = DAEDALUS_PROTO_MAJOR;
   hello.minor = DAEDALUS_PROTO_MINOR;
-  hello.num_codecs = decodable_codecs (khello, hello.codecs);
+  if (codecs)
+    hello.num_codecs = offered_codecs (khello, codecs, n_codecs, hello.codecs);
+  else
+    hello.num_codecs = decodable_codecs (khello, hello.codecs);
+  memcpy (conn->hello_codecs, hello.codecs, sizeof (conn->hello_codecs));
+  conn->n_hello_codecs = hello.num_codecs;
   GST_INFO_OBJECT (conn, "kernel protocol %u.%u, max message %u, we decode "
       "%u of its %u codecs", khello->major, khello->minor,
       khello->max_msg_size, hello.num_codecs, khello->num_codecs);
@@ -398,6 +471,17 @@ mark_lost (GstDaedalusConnection * conn)
     _gst_daedalus_stream_lost (stream);
   g_cond_broadcast (&conn->cond);
   g_mutex_unlock (&conn->lock);
+
+  g_signal_emit (conn, signals[SIGNAL_LOST], 0);
+}
+
+static gint
+compare_stream_ids (GstDaedalusStream * a, GstDaedalusStream * b)
+{
+  guint64 ia = gst_daedalus_stream_get_id (a), ib =
+      gst_daedalus_stream_get_id (b);
+
+  return ia < ib ? -1 : ia > ib;
 }
 
 static GstDaedalusStream *
@@ -413,21 +497,55 @@ lookup_stream (GstDaedalusConnection * conn, guint64 id)
   return stream;
 }
 
+/* Takes @stream out of the table and the pending queue and tells its
+ * feeding side; returns whether it was still there. */
+static gboolean
+remove_stream (GstDaedalusConnection * conn, GstDaedalusStream * stream)
+{
+  GstDaedalusEvent ev = { GST_DAEDALUS_EVENT_CLOSE, };
+  guint64 id = gst_daedalus_stream_get_id (stream);
+  gboolean removed = FALSE;
+
+  _gst_daedalus_stream_push_event (stream, &ev);
+
+  g_mutex_lock (&conn->lock);
+  if (g_queue_remove (&conn->pending, stream))
+    gst_object_unref (stream);
+  if (g_hash_table_lookup (conn->streams, &id) == stream)
+    removed = g_hash_table_remove (conn->streams, &id);
+  g_mutex_unlock (&conn->lock);
+  return removed;
+}
+
+static void
+stream_close (GstDaedalusConnection * conn, GstDaedalusStream * stream)
+{
+  GST_INFO_OBJECT (conn, "stream %" G_GUINT64_FORMAT " closed",
+      gst_daedalus_stream_get_id (stream));
+  if (remove_stream (conn, stream))
+    g_signal_emit (conn, signals[SIGNAL_STREAM_CLOSED], 0, stream);
+}
+
 static void
 stream_open (GstDaedalusConnection * conn,
     const struct daedalus_msg_stream_open *msg)
 {
-  GstDaedalusStream *stream;
+  GstDaedalusStream *stream, *old;
   guint64 id = msg->hdr.stream_id;
 
-  g_mutex_lock (&conn->lock);
-  if (g_hash_table_contains (conn->streams, &id)) {
-    g_mutex_unlock (&conn->lock);
-    GST_WARNING_OBJECT (conn, "stream %" G_GUINT64_FORMAT " opened twice", id);
-    return;
+  /* The kernel opens a stream again when the client restarts it after it
+   * failed: the old one is over. */
+  old = lookup_stream (conn, id);
+  if (old) {
+    GST_INFO_OBJECT (conn, "stream %" G_GUINT64_FORMAT " opened again", id);
+    stream_close (conn, old);
+    gst_object_unref (old);
   }
+
   stream = _gst_daedalus_stream_new (conn, msg);
-  g_hash_table_insert (conn->streams, g_memdup2 (&id, sizeof (id)), stream);
+  g_mutex_lock (&conn->lock);
+  g_hash_table_insert (conn->streams, g_memdup2 (&id, sizeof (id)),
+      gst_object_ref (stream));
   g_queue_push_tail (&conn->pending, gst_object_ref (stream));
   g_cond_broadcast (&conn->cond);
   g_mutex_unlock (&conn->lock);
@@ -436,22 +554,8 @@ stream_open (GstDaedalusConnection * conn,
       GST_FOURCC_FORMAT " %ux%u, capture %" GST_FOURCC_FORMAT, id,
       GST_FOURCC_ARGS (msg->codec), msg->width, msg->height,
       GST_FOURCC_ARGS (msg->capture_fourcc));
-}
-
-static void
-stream_close (GstDaedalusConnection * conn, GstDaedalusStream * stream)
-{
-  GstDaedalusEvent ev = { GST_DAEDALUS_EVENT_CLOSE, };
-  guint64 id = gst_daedalus_stream_get_id (stream);
-
-  GST_INFO_OBJECT (conn, "stream %" G_GUINT64_FORMAT " closed", id);
-  _gst_daedalus_stream_push_event (stream, &ev);
-
-  g_mutex_lock (&conn->lock);
-  if (g_queue_remove (&conn->pending, stream))
-    gst_object_unref (stream);
-  g_hash_table_remove (conn->streams, &id);
-  g_mutex_unlock (&conn->lock);
+  g_signal_emit (conn, signals[SIGNAL_STREAM_OPENED], 0, stream);
+  gst_object_unref (stream);
 }
 
 static void
@@ -577,7 +681,7 @@ lost:
 
 static GstDaedalusConnection *
 connection_new (const gchar * key, const gchar * device, gint fd,
-    GError ** error)
+    const guint32 * codecs, guint n_codecs, GError ** error)
 {
   GstDaedalusConnection *conn;
   struct stat st;
@@ -619,7 +723,7 @@ connection_new (const gchar * key, const gchar * device, gint fd,
   }
   conn->passes_fds = fstat (conn->fd, &st) == 0 && S_ISSOCK (st.st_mode);
 
-  if (!handshake (conn, error))
+  if (!handshake (conn, codecs, n_codecs, error))
     goto fail;
 
   conn->poll = gst_poll_new (TRUE);
@@ -650,6 +754,25 @@ fail:
 GstDaedalusConnection *
 gst_daedalus_connection_acquire (const gchar * device, gint fd, GError ** error)
 {
+  return gst_daedalus_connection_acquire_full (device, fd, NULL, 0, error);
+}
+
+/**
+ * gst_daedalus_connection_acquire_full:
+ * @device: path of the chardev, used when @fd is -1
+ * @fd: an already open connection (duplicated), or -1
+ * @codecs: (nullable): the V4L2 fourccs to say in HELLO that we decode, or
+ *   NULL for every codec some installed decoder accepts
+ * @n_codecs: entries in @codecs
+ *
+ * Like gst_daedalus_connection_acquire(), for the daemon, which decides
+ * what it decodes.  Codecs the kernel does not offer are left out.  When
+ * the connection is open already, @codecs are ignored: HELLO was said.
+ */
+GstDaedalusConnection *
+gst_daedalus_connection_acquire_full (const gchar * device, gint fd,
+    const guint32 * codecs, guint n_codecs, GError ** error)
+{
   GstDaedalusConnection *conn;
   gchar *key;
 
@@ -669,7 +792,7 @@ gst_daedalus_connection_acquire (const gchar * device, gint fd, GError ** error)
   } else {
     /* a lost connection stays with its users until they release it */
     g_hash_table_remove (registry, key);
-    conn = connection_new (key, device, fd, error);
+    conn = connection_new (key, device, fd, codecs, n_codecs, error);
     if (conn) {
       /* the registry holds no reference: release() removes the entry */
       conn->users = 1;
@@ -730,6 +853,40 @@ gst_daedalus_connection_lookup_stream (GstDaedalusConnection * conn,
     guint64 stream_id)
 {
   return lookup_stream (conn, stream_id);
+}
+
+/**
+ * gst_daedalus_connection_list_streams:
+ *
+ * Returns: (transfer full) (element-type GstDaedalusStream): the open
+ * streams, oldest first.  For a daemon that connects to ::stream-opened
+ * after the connection was acquired: streams may have opened in between.
+ */
+GList *
+gst_daedalus_connection_list_streams (GstDaedalusConnection * conn)
+{
+  GList *list, *l;
+
+  g_mutex_lock (&conn->lock);
+  list = g_hash_table_get_values (conn->streams);
+  for (l = list; l; l = l->next)
+    gst_object_ref (l->data);
+  g_mutex_unlock (&conn->lock);
+  return g_list_sort (list, (GCompareFunc) compare_stream_ids);
+}
+
+/**
+ * gst_daedalus_connection_get_codecs:
+ * @n_codecs: (out): number of entries
+ *
+ * Returns: the V4L2 fourccs our HELLO told the kernel we decode.
+ */
+const guint32 *
+gst_daedalus_connection_get_codecs (GstDaedalusConnection * conn,
+    guint * n_codecs)
+{
+  *n_codecs = conn->n_hello_codecs;
+  return conn->hello_codecs;
 }
 
 static void

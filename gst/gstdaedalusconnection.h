@@ -28,6 +28,9 @@ void gst_daedalus_init (void);
 GstDaedalusConnection *gst_daedalus_connection_acquire (const gchar * device,
     gint fd, GError ** error);
 
+GstDaedalusConnection *gst_daedalus_connection_acquire_full (const gchar *
+    device, gint fd, const guint32 * codecs, guint n_codecs, GError ** error);
+
 void gst_daedalus_connection_release (GstDaedalusConnection * conn);
 
 const gchar *gst_daedalus_connection_get_name (GstDaedalusConnection * conn);
@@ -40,6 +43,11 @@ GstDaedalusStream *gst_daedalus_connection_claim_stream (GstDaedalusConnection
 
 GstDaedalusStream *gst_daedalus_connection_lookup_stream
     (GstDaedalusConnection * conn, guint64 stream_id);
+
+GList *gst_daedalus_connection_list_streams (GstDaedalusConnection * conn);
+
+const guint32 *gst_daedalus_connection_get_codecs (GstDaedalusConnection *
+    conn, guint * n_codecs);
 
 gint gst_daedalus_connection_send (GstDaedalusConnection * conn,
     gconstpointer msg);

@@ -45,6 +45,7 @@ struct _GstDaedalusStream
   guint32 epoch;                /* newest epoch announced by FLUSH */
   gboolean closed;
   gboolean lost;
+  gboolean failed;              /* we sent STREAM_ERROR */
   gboolean draining;
   guint32 drain_epoch;
   guint32 generation;           /* capture generation */
@@ -565,10 +566,22 @@ gst_daedalus_stream_send_drain_done (GstDaedalusStream * stream, guint32 epoch)
   return send_msg (stream, &msg, sizeof (msg), DAEDALUS_MSG_DRAIN_DONE);
 }
 
+/* Only the first error of a stream is sent: the kernel failed the stream
+ * then, and a restart opens a new one. */
 gint
 gst_daedalus_stream_send_error (GstDaedalusStream * stream, gint error)
 {
   struct daedalus_msg_stream_error msg = { {0,}, };
+  gboolean failed;
+
+  g_mutex_lock (&stream->lock);
+  failed = stream->failed;
+  stream->failed = TRUE;
+  g_mutex_unlock (&stream->lock);
+  if (failed) {
+    GST_DEBUG_OBJECT (stream, "failed already, not sending error %d", error);
+    return 0;
+  }
 
   msg.error = error;
   return send_msg (stream, &msg, sizeof (msg), DAEDALUS_MSG_STREAM_ERROR);

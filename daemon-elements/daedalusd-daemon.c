@@ -1,0 +1,581 @@
+/* daedalus-v4l2
+ * Copyright (C) 2025 daedalus-v4l2 authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+/* daedalusd's core.  The connection's reader thread announces opened and
+ * closed streams through signals; they are queued in an inbox and handled
+ * in the daemon's main context, which owns the pipelines.  A pipeline
+ * error tears down that pipeline only; the kernel learns of it through
+ * STREAM_ERROR (daedalussrc sends it when it stops while its stream is
+ * open, the daemon when the pipeline never got to claim the stream). */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "daedalusd-daemon.h"
+#include "gstdaedalusconnection.h"
+
+GST_DEBUG_CATEGORY (daedalusd_debug);
+#define GST_CAT_DEFAULT daedalusd_debug
+
+typedef enum
+{
+  INBOX_OPENED,
+  INBOX_CLOSED,
+  INBOX_LOST,
+} InboxEventType;
+
+typedef struct
+{
+  InboxEventType type;
+  GstDaedalusStream *stream;
+} InboxEvent;
+
+/* Shared with the signal handlers, which may outlive the daemon by a
+ * moment: refcounted, and @daemon is NULL once the daemon closed it. */
+typedef struct
+{
+  gint refcount;
+  GMainContext *context;
+  GMutex lock;                  /* protects everything below */
+  GQueue events;                /* InboxEvent * */
+  GSource *source;              /* pending dispatch */
+  Daedalusd *daemon;
+} Inbox;
+
+typedef struct
+{
+  Daedalusd *daemon;
+  GstDaedalusStream *stream;
+  guint64 id;
+  const gchar *codec;
+  GstElement *pipeline;
+} DaemonStream;
+
+struct _Daedalusd
+{
+  DaedalusdConfig *config;
+  gboolean verbose;
+  gchar *device;
+  gint fd;
+  GstDaedalusConnection *conn;
+  Inbox *inbox;
+  gulong signal_ids[3];
+  GHashTable *streams;          /* id -> DaemonStream */
+  DaedalusdLostFunc lost_func;
+  gpointer lost_data;
+};
+
+static void handle_events (Daedalusd * daemon, GQueue * events);
+
+/* once, after gst_init() */
+void
+daedalusd_init (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done)) {
+    GST_DEBUG_CATEGORY_INIT (daedalusd_debug, "daedalusd", 0,
+        "daedalus-v4l2 daemon");
+    gst_daedalus_init ();
+    g_once_init_leave (&done, 1);
+  }
+}
+
+/**
+ * daedalusd_log:
+ * @error: to stderr, else stdout
+ *
+ * One line for the log (the journal prefixes it).
+ */
+void
+daedalusd_log (gboolean error, const gchar * format, ...)
+{
+  va_list args;
+  gchar *line;
+
+  va_start (args, format);
+  line = g_strdup_vprintf (format, args);
+  va_end (args);
+  if (error)
+    g_printerr ("daedalusd: %s\n", line);
+  else
+    g_print ("daedalusd: %s\n", line);
+  g_free (line);
+}
+
+/* ---- inbox ---------------------------------------------------------- */
+
+static void
+inbox_event_free (InboxEvent * ev)
+{
+  gst_clear_object (&ev->stream);
+  g_free (ev);
+}
+
+static Inbox *
+inbox_ref (Inbox * inbox)
+{
+  g_atomic_int_inc (&inbox->refcount);
+  return inbox;
+}
+
+static void
+inbox_unref (Inbox * inbox)
+{
+  if (!g_atomic_int_dec_and_test (&inbox->refcount))
+    return;
+  g_assert (inbox->source == NULL);
+  g_queue_clear_full (&inbox->events, (GDestroyNotify) inbox_event_free);
+  g_main_context_unref (inbox->context);
+  g_mutex_clear (&inbox->lock);
+  g_free (inbox);
+}
+
+static void
+inbox_closure_notify (gpointer data, GClosure * closure)
+{
+  inbox_unref (data);
+}
+
+static gboolean
+inbox_dispatch (gpointer data)
+{
+  Inbox *inbox = data;
+  GQueue events = G_QUEUE_INIT;
+  Daedalusd *daemon;
+
+  g_mutex_lock (&inbox->lock);
+  events = inbox->events;
+  g_queue_init (&inbox->events);
+  g_clear_pointer (&inbox->source, g_source_unref);
+  daemon = inbox->daemon;
+  g_mutex_unlock (&inbox->lock);
+
+  if (daemon)
+    handle_events (daemon, &events);
+  g_queue_clear_full (&events, (GDestroyNotify) inbox_event_free);
+  return G_SOURCE_REMOVE;
+}
+
+/* any thread */
+static void
+inbox_push (Inbox * inbox, InboxEventType type, GstDaedalusStream * stream)
+{
+  InboxEvent *ev;
+
+  g_mutex_lock (&inbox->lock);
+  if (inbox->daemon) {
+    ev = g_new0 (InboxEvent, 1);
+    ev->type = type;
+    ev->stream = stream ? gst_object_ref (stream) : NULL;
+    g_queue_push_tail (&inbox->events, ev);
+    if (!inbox->source) {
+      inbox->source = g_idle_source_new ();
+      g_source_set_priority (inbox->source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (inbox->source, inbox_dispatch, inbox_ref (inbox),
+          (GDestroyNotify) inbox_unref);
+      g_source_attach (inbox->source, inbox->context);
+    }
+  }
+  g_mutex_unlock (&inbox->lock);
+}
+
+/* the daemon's context only */
+static void
+inbox_close (Inbox * inbox)
+{
+  g_mutex_lock (&inbox->lock);
+  inbox->daemon = NULL;
+  if (inbox->source) {
+    g_source_destroy (inbox->source);
+    g_clear_pointer (&inbox->source, g_source_unref);
+  }
+  g_queue_clear_full (&inbox->events, (GDestroyNotify) inbox_event_free);
+  g_mutex_unlock (&inbox->lock);
+}
+
+static void
+on_stream_opened (GstDaedalusConnection * conn, GstDaedalusStream * stream,
+    Inbox * inbox)
+{
+  inbox_push (inbox, INBOX_OPENED, stream);
+}
+
+static void
+on_stream_closed (GstDaedalusConnection * conn, GstDaedalusStream * stream,
+    Inbox * inbox)
+{
+  inbox_push (inbox, INBOX_CLOSED, stream);
+}
+
+static void
+on_lost (GstDaedalusConnection * conn, Inbox * inbox)
+{
+  inbox_push (inbox, INBOX_LOST, NULL);
+}
+
+/* ---- pipelines ------------------------------------------------------ */
+
+static void
+daemon_stream_free (DaemonStream * ds)
+{
+  gst_object_unref (ds->stream);
+  g_free (ds);
+}
+
+static void
+stop_stream (DaemonStream * ds, gboolean failed)
+{
+  Daedalusd *daemon = ds->daemon;
+
+  g_hash_table_steal (daemon->streams, &ds->id);
+  if (ds->pipeline) {
+    GstBus *bus = gst_element_get_bus (ds->pipeline);
+
+    gst_bus_remove_watch (bus);
+    gst_object_unref (bus);
+    gst_element_set_state (ds->pipeline, GST_STATE_NULL);
+    gst_object_unref (ds->pipeline);
+  }
+  /* daedalussrc fails a stream it served when it stops; this covers a
+   * pipeline that failed before it claimed it (sent once either way) */
+  if (failed && !gst_daedalus_stream_is_closed (ds->stream))
+    gst_daedalus_stream_send_error (ds->stream, -EIO);
+  if (daemon->verbose)
+    daedalusd_log (FALSE, _("Stream %llu (%s) ended."),
+        (unsigned long long) ds->id, ds->codec);
+  daemon_stream_free (ds);
+}
+
+static void
+stream_failed (DaemonStream * ds, const gchar * message, const gchar * debug)
+{
+  daedalusd_log (TRUE, _("Stream %llu (%s) failed: %s"),
+      (unsigned long long) ds->id, ds->codec, message);
+  if (debug && ds->daemon->verbose)
+    daedalusd_log (TRUE, "  %s", debug);
+  stop_stream (ds, TRUE);
+}
+
+static gboolean
+bus_cb (GstBus * bus, GstMessage * msg, gpointer data)
+{
+  DaemonStream *ds = data;
+  GError *err = NULL;
+  gchar *debug = NULL;
+
+  switch (GST_MESSAGE_TYPE (msg)) {
+    case GST_MESSAGE_ERROR:
+      gst_message_parse_error (msg, &err, &debug);
+      GST_WARNING ("stream %" G_GUINT64_FORMAT ": error from %s: %s (%s)",
+          ds->id, GST_MESSAGE_SRC_NAME (msg), err->message,
+          GST_STR_NULL (debug));
+      /* frees ds and removes this watch */
+      stream_failed (ds, err->message, debug);
+      g_error_free (err);
+      g_free (debug);
+      return G_SOURCE_REMOVE;
+    case GST_MESSAGE_WARNING:
+      gst_message_parse_warning (msg, &err, &debug);
+      if (ds->daemon->verbose)
+        daedalusd_log (TRUE, _("Stream %llu (%s): warning: %s"),
+            (unsigned long long) ds->id, ds->codec, err->message);
+      g_error_free (err);
+      g_free (debug);
+      break;
+    default:
+      /* EOS is a drain (or the stream closed: ::stream-closed follows) */
+      break;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static GstElement *
+make_daedalus_element (Daedalusd * daemon, const gchar * factory, guint64 id)
+{
+  GstElement *el = gst_element_factory_make (factory, NULL);
+
+  if (!el)
+    return NULL;
+  g_object_set (el, "stream", id, NULL);
+  if (daemon->fd >= 0)
+    g_object_set (el, "fd", daemon->fd, NULL);
+  else
+    g_object_set (el, "device", daemon->device, NULL);
+  return el;
+}
+
+static void
+start_stream (Daedalusd * daemon, GstDaedalusStream * stream)
+{
+  const struct daedalus_msg_stream_open *info;
+  const DaedalusdDecoder *dec;
+  DaemonStream *ds;
+  GstElement *bin, *src, *sink;
+  GError *err = NULL;
+  gchar *name;
+  guint64 id = gst_daedalus_stream_get_id (stream);
+
+  ds = g_hash_table_lookup (daemon->streams, &id);
+  if (ds) {
+    if (ds->stream == stream)
+      return;                   /* seen in the list at connect already */
+    stop_stream (ds, FALSE);
+  }
+  if (gst_daedalus_stream_is_closed (stream))
+    return;
+
+  info = gst_daedalus_stream_get_info (stream);
+  dec = daedalusd_config_get_decoder (daemon->config, info->codec);
+
+  ds = g_new0 (DaemonStream, 1);
+  ds->daemon = daemon;
+  ds->stream = gst_object_ref (stream);
+  ds->id = id;
+  ds->codec = dec ? dec->codec->name : "?";
+  g_hash_table_insert (daemon->streams, &ds->id, ds);
+
+  bin = daedalusd_config_make_bin (daemon->config, info->codec, &err);
+  if (!bin) {
+    stream_failed (ds, err->message, NULL);
+    g_error_free (err);
+    return;
+  }
+  src = make_daedalus_element (daemon, "daedalussrc", id);
+  sink = make_daedalus_element (daemon, "daedalussink", id);
+  if (!src || !sink) {
+    gst_clear_object (&src);
+    gst_clear_object (&sink);
+    gst_object_unref (gst_object_ref_sink (bin));
+    stream_failed (ds, _("The daedalus GStreamer plugin (daedalussrc, "
+            "daedalussink) is not installed."), NULL);
+    return;
+  }
+
+  name = g_strdup_printf ("stream%" G_GUINT64_FORMAT, id);
+  ds->pipeline = gst_pipeline_new (name);
+  g_free (name);
+  gst_bin_add_many (GST_BIN (ds->pipeline), src, bin, sink, NULL);
+  if (!gst_element_link_many (src, bin, sink, NULL)) {
+    stream_failed (ds, _("Could not link the decoder template."), NULL);
+    return;
+  }
+  {
+    GstBus *bus = gst_element_get_bus (ds->pipeline);
+
+    gst_bus_add_watch (bus, bus_cb, ds);
+    gst_object_unref (bus);
+  }
+
+  if (daemon->verbose)
+    daedalusd_log (FALSE, _("Stream %llu (%s, %ux%u): %s"),
+        (unsigned long long) id, ds->codec, info->width, info->height,
+        dec->template);
+  if (gst_element_set_state (ds->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE) {
+    /* the error is on the bus, unless the pipeline did not say */
+    GstBus *bus = gst_element_get_bus (ds->pipeline);
+    GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+
+    gst_object_unref (bus);
+    if (msg) {
+      gst_message_parse_error (msg, &err, NULL);
+      gst_message_unref (msg);
+    }
+    stream_failed (ds, err ? err->message :
+        _("The decoder pipeline could not be started."), NULL);
+    g_clear_error (&err);
+  }
+}
+
+static void
+stream_closed (Daedalusd * daemon, GstDaedalusStream * stream)
+{
+  guint64 id = gst_daedalus_stream_get_id (stream);
+  DaemonStream *ds = g_hash_table_lookup (daemon->streams, &id);
+
+  if (ds && ds->stream == stream)
+    stop_stream (ds, FALSE);
+}
+
+static void
+stop_all (Daedalusd * daemon)
+{
+  GList *list = g_hash_table_get_values (daemon->streams), *l;
+
+  for (l = list; l; l = l->next)
+    stop_stream (l->data, FALSE);
+  g_list_free (list);
+}
+
+static void
+handle_events (Daedalusd * daemon, GQueue * events)
+{
+  GList *l;
+
+  for (l = events->head; l; l = l->next) {
+    InboxEvent *ev = l->data;
+
+    switch (ev->type) {
+      case INBOX_OPENED:
+        start_stream (daemon, ev->stream);
+        break;
+      case INBOX_CLOSED:
+        stream_closed (daemon, ev->stream);
+        break;
+      case INBOX_LOST:{
+        gchar *msg;
+
+        stop_all (daemon);
+        msg = g_strdup_printf (_("The connection to %s was lost."),
+            gst_daedalus_connection_get_name (daemon->conn));
+        if (daemon->lost_func)
+          daemon->lost_func (daemon, msg, daemon->lost_data);
+        else
+          daedalusd_log (TRUE, "%s", msg);
+        g_free (msg);
+        return;
+      }
+    }
+  }
+}
+
+/* ---- API ------------------------------------------------------------ */
+
+/**
+ * daedalusd_new:
+ * @config: (transfer full): the configuration
+ *
+ * The daemon lives in the thread-default main context of the caller.
+ */
+Daedalusd *
+daedalusd_new (DaedalusdConfig * config, gboolean verbose)
+{
+  Daedalusd *daemon = g_new0 (Daedalusd, 1);
+  Inbox *inbox = g_new0 (Inbox, 1);
+
+  daemon->config = config;
+  daemon->verbose = verbose;
+  daemon->fd = -1;
+  daemon->streams = g_hash_table_new (g_int64_hash, g_int64_equal);
+
+  inbox->refcount = 1;
+  inbox->context = g_main_context_ref_thread_default ();
+  g_mutex_init (&inbox->lock);
+  g_queue_init (&inbox->events);
+  inbox->daemon = daemon;
+  daemon->inbox = inbox;
+  return daemon;
+}
+
+void
+daedalusd_set_lost_func (Daedalusd * daemon, DaedalusdLostFunc func,
+    gpointer user_data)
+{
+  daemon->lost_func = func;
+  daemon->lost_data = user_data;
+}
+
+/**
+ * daedalusd_connect:
+ * @device: the chardev, when @fd is -1
+ * @fd: an open connection (tests), or -1
+ *
+ * Opens the connection, says HELLO with the codecs that have a usable
+ * template and starts serving streams.  @error is in GST_RESOURCE_ERROR
+ * (see gst_daedalus_connection_acquire()).
+ */
+gboolean
+daedalusd_connect (Daedalusd * daemon, const gchar * device, gint fd,
+    GError ** error)
+{
+  guint32 codecs[DAEDALUS_MAX_CODECS];
+  guint n_codecs;
+  GList *streams, *l;
+
+  g_return_val_if_fail (daemon->conn == NULL, FALSE);
+
+  daemon->device = g_strdup (device ? device : GST_DAEDALUS_DEFAULT_DEVICE);
+  daemon->fd = fd;
+  n_codecs = daedalusd_config_usable_codecs (daemon->config, codecs,
+      G_N_ELEMENTS (codecs));
+  daemon->conn = gst_daedalus_connection_acquire_full (daemon->device, fd,
+      codecs, n_codecs, error);
+  if (!daemon->conn)
+    return FALSE;
+
+  daemon->signal_ids[0] = g_signal_connect_data (daemon->conn,
+      "stream-opened", G_CALLBACK (on_stream_opened),
+      inbox_ref (daemon->inbox), inbox_closure_notify, 0);
+  daemon->signal_ids[1] = g_signal_connect_data (daemon->conn,
+      "stream-closed", G_CALLBACK (on_stream_closed),
+      inbox_ref (daemon->inbox), inbox_closure_notify, 0);
+  daemon->signal_ids[2] = g_signal_connect_data (daemon->conn, "lost",
+      G_CALLBACK (on_lost), inbox_ref (daemon->inbox), inbox_closure_notify, 0);
+
+  /* streams that opened before we listened; the inbox may bring them again */
+  streams = gst_daedalus_connection_list_streams (daemon->conn);
+  for (l = streams; l; l = l->next)
+    inbox_push (daemon->inbox, INBOX_OPENED, l->data);
+  g_list_free_full (streams, gst_object_unref);
+  if (gst_daedalus_connection_is_lost (daemon->conn))
+    inbox_push (daemon->inbox, INBOX_LOST, NULL);
+  return TRUE;
+}
+
+/**
+ * daedalusd_set_config:
+ * @config: (transfer full): the new configuration, for streams that open
+ *   from now on
+ */
+void
+daedalusd_set_config (Daedalusd * daemon, DaedalusdConfig * config)
+{
+  daedalusd_config_free (daemon->config);
+  daemon->config = config;
+}
+
+guint
+daedalusd_get_n_pipelines (Daedalusd * daemon)
+{
+  return g_hash_table_size (daemon->streams);
+}
+
+/* Returns: (transfer none) (nullable): the pipeline of @stream_id */
+GstElement *
+daedalusd_get_pipeline (Daedalusd * daemon, guint64 stream_id)
+{
+  DaemonStream *ds = g_hash_table_lookup (daemon->streams, &stream_id);
+
+  return ds ? ds->pipeline : NULL;
+}
+
+void
+daedalusd_free (Daedalusd * daemon)
+{
+  guint i;
+
+  inbox_close (daemon->inbox);
+  stop_all (daemon);
+  if (daemon->conn) {
+    for (i = 0; i < G_N_ELEMENTS (daemon->signal_ids); i++)
+      g_signal_handler_disconnect (daemon->conn, daemon->signal_ids[i]);
+    gst_daedalus_connection_release (daemon->conn);
+  }
+  inbox_unref (daemon->inbox);
+  g_hash_table_unref (daemon->streams);
+  daedalusd_config_free (daemon->config);
+  g_free (daemon->device);
+  g_free (daemon);
+}

@@ -1,0 +1,330 @@
+/* daedalus-v4l2
+ * Copyright (C) 2025 daedalus-v4l2 authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+/* daedalusd: the userspace half of the daedalus-v4l2 decoder.  Opens
+ * /dev/daedalus-v4l2, says HELLO with the codecs its configuration can
+ * decode, and runs "daedalussrc stream=N ! <template> ! daedalussink
+ * stream=N" for every stream a V4L2 client opens.  SIGHUP reloads the
+ * configuration for new streams; SIGINT and SIGTERM stop it. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <locale.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#include <glib-unix.h>
+#include <glib/gi18n-lib.h>
+#include <gst/gst.h>
+
+#include "daedalusd-config.h"
+#include "daedalusd-daemon.h"
+#include "gstdaedalusconnection.h"
+
+#ifndef DAEDALUSD_CONFIG_FILE
+#define DAEDALUSD_CONFIG_FILE "/etc/daedalus/daedalusd.conf"
+#endif
+
+enum
+{
+  EXIT_OK = 0,
+  EXIT_CONFIG = 1,
+  EXIT_NO_DEVICE = 2,
+  EXIT_BUSY = 3,
+  EXIT_VERSION = 4,
+  EXIT_CONNECTION = 5,
+};
+
+typedef struct
+{
+  /* options */
+  gchar *config_path;
+  gchar *device;
+  gchar **decoders;
+  gboolean list;
+  gboolean verbose;
+  gboolean version;
+  gint fd;
+
+  GMainLoop *loop;
+  Daedalusd *daemon;
+  gint exit_code;
+} App;
+
+static gint
+exit_code_for (const GError * error)
+{
+  if (error->domain == GST_RESOURCE_ERROR) {
+    switch (error->code) {
+      case GST_RESOURCE_ERROR_NOT_FOUND:
+        return EXIT_NO_DEVICE;
+      case GST_RESOURCE_ERROR_BUSY:
+        return EXIT_BUSY;
+      case GST_RESOURCE_ERROR_SETTINGS:
+        return EXIT_VERSION;
+      default:
+        return EXIT_CONNECTION;
+    }
+  }
+  return EXIT_CONFIG;
+}
+
+static DaedalusdConfig *
+load_config (App * app, GError ** error)
+{
+  return daedalusd_config_load (app->config_path ? app->config_path :
+      DAEDALUSD_CONFIG_FILE, app->config_path != NULL,
+      (const gchar * const *) app->decoders, error);
+}
+
+static const gchar *
+source_name (DaedalusdSource source)
+{
+  switch (source) {
+    case DAEDALUSD_SOURCE_CLI:
+      return _("command line");
+    case DAEDALUSD_SOURCE_FILE:
+      return _("configuration file");
+    case DAEDALUSD_SOURCE_DEFAULT:
+    default:
+      return _("built-in default");
+  }
+}
+
+static void
+print_list (DaedalusdConfig * config)
+{
+  guint i;
+
+  if (config->path)
+    g_print (_("Configuration file: %s"), config->path);
+  else
+    g_print (_("Configuration file: none"));
+  g_print ("\n");
+  for (i = 0; i < config->n_decoders; i++) {
+    const DaedalusdDecoder *dec = &config->decoders[i];
+
+    g_print ("%-6s %s\n", dec->codec->name,
+        dec->template ? dec->template : "-");
+    if (dec->usable)
+      g_print ("       %s (%s)\n", _("usable"), source_name (dec->source));
+    else
+      g_print ("       %s: %s (%s)\n", _("not usable"), dec->reason,
+          source_name (dec->source));
+  }
+}
+
+static gboolean
+on_quit (gpointer data)
+{
+  App *app = data;
+
+  g_main_loop_quit (app->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+warn_new_codecs (App * app, DaedalusdConfig * config)
+{
+  GstDaedalusConnection *conn;
+  const guint32 *said;
+  guint i, j, n_said = 0;
+
+  conn = gst_daedalus_connection_acquire (app->device, app->fd, NULL);
+  if (!conn)
+    return;
+  said = gst_daedalus_connection_get_codecs (conn, &n_said);
+  for (i = 0; i < config->n_decoders; i++) {
+    const DaedalusdDecoder *dec = &config->decoders[i];
+    gboolean told = FALSE;
+
+    for (j = 0; j < n_said; j++)
+      told |= said[j] == dec->codec->fourcc;
+    if (dec->usable && !told)
+      daedalusd_log (TRUE, _("%s is usable now, but the kernel learns the "
+              "codecs only when the daemon connects: restart daedalusd to "
+              "offer it."), dec->codec->name);
+  }
+  gst_daedalus_connection_release (conn);
+}
+
+static gboolean
+on_reload (gpointer data)
+{
+  App *app = data;
+  DaedalusdConfig *config;
+  GError *err = NULL;
+
+  gst_update_registry ();
+  config = load_config (app, &err);
+  if (!config) {
+    daedalusd_log (TRUE, _("Could not reload the configuration, keeping the "
+            "old one: %s"), err->message);
+    g_error_free (err);
+    return G_SOURCE_CONTINUE;
+  }
+  warn_new_codecs (app, config);
+  daedalusd_set_config (app->daemon, config);
+  daedalusd_log (FALSE, _("Reloaded the configuration."));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_lost (Daedalusd * daemon, const gchar * message, gpointer data)
+{
+  App *app = data;
+
+  daedalusd_log (TRUE, "%s", message);
+  app->exit_code = EXIT_CONNECTION;
+  g_main_loop_quit (app->loop);
+}
+
+static gboolean
+parse_options (App * app, gint * argc, gchar *** argv, GError ** error)
+{
+  GOptionEntry entries[] = {
+    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &app->config_path,
+        N_("Configuration file"), N_("FILE")},
+    {"device", 'd', 0, G_OPTION_ARG_FILENAME, &app->device,
+        N_("Control device"), N_("DEVICE")},
+    {"decoder", 'D', 0, G_OPTION_ARG_STRING_ARRAY, &app->decoders,
+          N_("Decoder template for a codec, overriding the configuration "
+              "file, e.g. vp9='vp9parse ! vp9dec' (repeatable)"),
+        N_("CODEC=TEMPLATE")},
+    {"list", 'l', 0, G_OPTION_ARG_NONE, &app->list,
+        N_("List the template in force per codec and whether it is usable, "
+              "then exit"), NULL},
+    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &app->verbose,
+        N_("Log every stream that starts and ends"), NULL},
+    {"version", 0, 0, G_OPTION_ARG_NONE, &app->version,
+        N_("Print the version and exit"), NULL},
+    /* tests: an already open connection, e.g. a socket to a fake kernel */
+    {"fd", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &app->fd, NULL, NULL},
+    {NULL}
+  };
+  GOptionContext *ctx;
+  gchar *description;
+  gboolean ok;
+
+  ctx = g_option_context_new (NULL);
+  g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
+  g_option_context_set_summary (ctx,
+      _("Decodes for the daedalus-v4l2 V4L2 decoder: runs one GStreamer "
+          "pipeline per stream a V4L2 client opens.  SIGHUP reloads the "
+          "configuration for new streams."));
+  description = g_strdup_printf (_("Default configuration file: %s\n"
+          "Default control device: %s\n\n%s"), DAEDALUSD_CONFIG_FILE,
+      GST_DAEDALUS_DEFAULT_DEVICE,
+      _("Configuration file: a key file with the groups [daedalusd] "
+          "(device=PATH) and [decoders] (one CODEC=TEMPLATE per codec; an "
+          "empty template disables the codec).  Codecs: vp9, vp8, h264, "
+          "hevc, mpeg2, mpeg4, av1.  A template is a gst-launch-1.0 "
+          "fragment with one input and one output; the command line "
+          "overrides the file, the file overrides the built-in defaults "
+          "(the highest-ranked installed parser and decoder).\n" "\n"
+          "Exit status:\n"
+          "  0  stopped by SIGINT or SIGTERM, or --list printed\n"
+          "  1  bad usage or configuration: unknown option or codec, "
+          "unreadable configuration file, bad template, no usable " "decoder\n"
+          "  2  the control device does not exist: the daedalus_v4l2 "
+          "module is not loaded\n" "  3  another daemon is already connected\n"
+          "  4  the kernel module speaks another protocol version\n"
+          "  5  the connection failed or was lost\n"));
+  g_option_context_set_description (ctx, description);
+  g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
+  g_option_context_add_group (ctx, gst_init_get_option_group ());
+  ok = g_option_context_parse (ctx, argc, argv, error);
+  g_option_context_free (ctx);
+  g_free (description);
+  return ok;
+}
+
+int
+main (int argc, char **argv)
+{
+  App app = { NULL, };
+  DaedalusdConfig *config;
+  GError *err = NULL;
+  guint n_usable;
+  guint32 usable[DAEDALUS_MAX_CODECS];
+  gchar *desc;
+
+  setlocale (LC_ALL, "");
+#ifdef ENABLE_NLS
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+#endif
+
+  app.fd = -1;
+  if (!parse_options (&app, &argc, &argv, &err)) {
+    g_printerr ("daedalusd: %s\n", err->message);
+    g_printerr (_("Run “%s --help” to see the options."), "daedalusd");
+    g_printerr ("\n");
+    g_error_free (err);
+    return EXIT_CONFIG;
+  }
+  if (app.version) {
+    g_print ("daedalusd %s (%s)\n", VERSION, GST_PACKAGE_NAME);
+    return EXIT_OK;
+  }
+  daedalusd_init ();
+
+  config = load_config (&app, &err);
+  if (!config) {
+    daedalusd_log (TRUE, "%s", err->message);
+    g_error_free (err);
+    return EXIT_CONFIG;
+  }
+  if (app.list) {
+    print_list (config);
+    daedalusd_config_free (config);
+    return EXIT_OK;
+  }
+  if (!app.device && config->device)
+    app.device = g_strdup (config->device);
+
+  n_usable = daedalusd_config_usable_codecs (config, usable,
+      G_N_ELEMENTS (usable));
+  if (n_usable == 0) {
+    daedalusd_log (TRUE, _("No decoder template is usable on this machine "
+            "(see daedalusd --list)."));
+    daedalusd_config_free (config);
+    return EXIT_CONFIG;
+  }
+
+  app.loop = g_main_loop_new (NULL, FALSE);
+  desc = daedalusd_config_describe (config);
+  app.daemon = daedalusd_new (config, app.verbose);
+  daedalusd_set_lost_func (app.daemon, on_lost, &app);
+  if (!daedalusd_connect (app.daemon, app.device, app.fd, &err)) {
+    daedalusd_log (TRUE, "%s", err->message);
+    app.exit_code = exit_code_for (err);
+    g_error_free (err);
+    goto done;
+  }
+  daedalusd_log (FALSE, _("Connected to %s, decoding %s."),
+      app.fd >= 0 ? "fd" : app.device ? app.device :
+      GST_DAEDALUS_DEFAULT_DEVICE, desc);
+
+  g_unix_signal_add (SIGINT, on_quit, &app);
+  g_unix_signal_add (SIGTERM, on_quit, &app);
+  g_unix_signal_add (SIGHUP, on_reload, &app);
+  g_main_loop_run (app.loop);
+
+done:
+  daedalusd_free (app.daemon);
+  g_main_loop_unref (app.loop);
+  g_free (desc);
+  g_free (app.config_path);
+  g_free (app.device);
+  g_strfreev (app.decoders);
+  return app.exit_code;
+}
