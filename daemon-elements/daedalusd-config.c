@@ -521,7 +521,19 @@ check_decoder (DaedalusdDecoder * dec, const gchar * path, GError ** error)
   gst_caps_unref (accepted);
   gst_caps_unref (caps);
   gst_object_unref (sink);
+
+  caps = gst_caps_from_string ("video/x-raw(ANY)");
+  accepted = gst_pad_query_caps (src, NULL);
   gst_object_unref (src);
+  if (!gst_caps_can_intersect (caps, accepted)) {
+    set_bad (dec, path, error, _("its output is not raw video"));
+    gst_caps_unref (accepted);
+    gst_caps_unref (caps);
+    gst_object_unref (bin);
+    return FALSE;
+  }
+  gst_caps_unref (accepted);
+  gst_caps_unref (caps);
 
   loop = find_loopback (bin);
   if (loop) {

@@ -56,6 +56,8 @@ typedef struct
 
   GMainLoop *loop;
   Daedalusd *daemon;
+  guint32 hello_codecs[DAEDALUS_MAX_CODECS];
+  guint n_hello_codecs;
   gint exit_code;
 } App;
 
@@ -131,29 +133,23 @@ on_quit (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The kernel hears our codecs once, in HELLO */
 static void
 warn_new_codecs (App * app, DaedalusdConfig * config)
 {
-  GstDaedalusConnection *conn;
-  const guint32 *said;
-  guint i, j, n_said = 0;
+  guint i, j;
 
-  conn = gst_daedalus_connection_acquire (app->device, app->fd, NULL);
-  if (!conn)
-    return;
-  said = gst_daedalus_connection_get_codecs (conn, &n_said);
   for (i = 0; i < config->n_decoders; i++) {
     const DaedalusdDecoder *dec = &config->decoders[i];
     gboolean told = FALSE;
 
-    for (j = 0; j < n_said; j++)
-      told |= said[j] == dec->codec->fourcc;
+    for (j = 0; j < app->n_hello_codecs; j++)
+      told |= app->hello_codecs[j] == dec->codec->fourcc;
     if (dec->usable && !told)
       daedalusd_log (TRUE, _("%s is usable now, but the kernel learns the "
               "codecs only when the daemon connects: restart daedalusd to "
               "offer it."), dec->codec->name);
   }
-  gst_daedalus_connection_release (conn);
 }
 
 static gboolean
@@ -253,8 +249,6 @@ main (int argc, char **argv)
   App app = { NULL, };
   DaedalusdConfig *config;
   GError *err = NULL;
-  guint n_usable;
-  guint32 usable[DAEDALUS_MAX_CODECS];
   gchar *desc;
 
   setlocale (LC_ALL, "");
@@ -291,9 +285,9 @@ main (int argc, char **argv)
   if (!app.device && config->device)
     app.device = g_strdup (config->device);
 
-  n_usable = daedalusd_config_usable_codecs (config, usable,
-      G_N_ELEMENTS (usable));
-  if (n_usable == 0) {
+  app.n_hello_codecs = daedalusd_config_usable_codecs (config,
+      app.hello_codecs, G_N_ELEMENTS (app.hello_codecs));
+  if (app.n_hello_codecs == 0) {
     daedalusd_log (TRUE, _("No decoder template is usable on this machine "
             "(see daedalusd --list)."));
     daedalusd_config_free (config);

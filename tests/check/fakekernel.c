@@ -406,7 +406,8 @@ fake_kernel_open_stream (FakeKernel * fk, guint64 stream_id, guint32 codec,
   s->id = stream_id;
   s->next_cookie = 1;
   g_mutex_lock (&fk->lock);
-  g_hash_table_insert (fk->streams, &s->id, s);
+  /* a restart opens the same id again: replace key and value */
+  g_hash_table_replace (fk->streams, &s->id, s);
   g_mutex_unlock (&fk->lock);
 
   gst_daedalus_msg_init (&msg, sizeof (msg), DAEDALUS_MSG_STREAM_OPEN,
@@ -577,4 +578,30 @@ guint
 fake_kernel_get_invalid (FakeKernel * fk)
 {
   return fk->invalid;
+}
+
+/* counts while the daemon runs: FRAMEs and STREAM_ERRORs of one stream */
+guint
+fake_kernel_count_frames (FakeKernel * fk, guint64 stream_id)
+{
+  guint i, n = 0;
+
+  g_mutex_lock (&fk->lock);
+  for (i = 0; i < fk->frames->len; i++)
+    n += g_array_index (fk->frames, FakeFrame, i).stream_id == stream_id;
+  g_mutex_unlock (&fk->lock);
+  return n;
+}
+
+guint
+fake_kernel_count_errors (FakeKernel * fk, guint64 stream_id)
+{
+  guint i, n = 0;
+
+  g_mutex_lock (&fk->lock);
+  for (i = 0; i < fk->errors->len; i++)
+    n += g_array_index (fk->errors, struct daedalus_msg_stream_error,
+        i).hdr.stream_id == stream_id;
+  g_mutex_unlock (&fk->lock);
+  return n;
 }

@@ -79,6 +79,9 @@ GArray *fake_kernel_get_drain_done (FakeKernel * fk);
 GArray *fake_kernel_get_errors (FakeKernel * fk);
 guint fake_kernel_get_invalid (FakeKernel * fk);
 
+guint fake_kernel_count_frames (FakeKernel * fk, guint64 stream_id);
+guint fake_kernel_count_errors (FakeKernel * fk, guint64 stream_id);
+
 typedef struct
 {
   struct daedalus_msg_epoch msg;

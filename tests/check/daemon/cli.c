@@ -1,0 +1,318 @@
+/* daedalus-v4l2
+ * Copyright (C) 2025 daedalus-v4l2 authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+/* The daedalusd program ($DAEDALUSD): options, --list, exit codes, and a
+ * whole run against the fake kernel through the hidden --fd option. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <signal.h>
+#include <unistd.h>
+#include <linux/videodev2.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <gst/check/gstcheck.h>
+
+#include "fakekernel.h"
+#include "testclip.h"
+
+#define TIMEOUT_MS 30000
+#define N_FRAMES 10
+
+typedef struct
+{
+  gint status;
+  gchar *out;
+  gchar *err;
+} Run;
+
+static gchar *empty_config;
+
+static void
+run_clear (Run * r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+
+static GSubprocess *
+spawn (const gchar * const *args, FakeKernel * fk, gchar ** out_path)
+{
+  GSubprocessLauncher *l =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
+  GError *err = NULL;
+  GSubprocess *p;
+  guint i;
+
+  g_ptr_array_add (argv, g_strdup (g_getenv ("DAEDALUSD")));
+  g_ptr_array_add (argv, g_strdup ("-c"));
+  g_ptr_array_add (argv, g_strdup (empty_config));
+  if (fk) {
+    g_subprocess_launcher_take_fd (l, dup (fake_kernel_get_fd (fk)), 3);
+    g_ptr_array_add (argv, g_strdup ("--fd=3"));
+  }
+  for (i = 0; args[i]; i++)
+    g_ptr_array_add (argv, g_strdup (args[i]));
+  g_ptr_array_add (argv, NULL);
+
+  /* the output goes to files: nobody has to read pipes while it runs */
+  *out_path = g_strdup_printf ("%s/daedalusd-cli-%d-XXXXXX", g_get_tmp_dir (),
+      getpid ());
+  close (g_mkstemp (*out_path));
+  g_subprocess_launcher_set_stdout_file_path (l, *out_path);
+  g_subprocess_launcher_setenv (l, "LANGUAGE", "C", TRUE);
+  g_subprocess_launcher_setenv (l, "LC_ALL", "C", TRUE);
+  p = g_subprocess_launcher_spawnv (l, (const gchar * const *) argv->pdata,
+      &err);
+  fail_unless (p != NULL, "%s", err ? err->message : "");
+  g_ptr_array_unref (argv);
+  g_object_unref (l);
+  return p;
+}
+
+static void
+finish (GSubprocess * p, gchar * out_path, Run * r)
+{
+  fail_unless (g_subprocess_wait (p, NULL, NULL));
+  fail_unless (g_subprocess_get_if_exited (p), "daedalusd did not exit");
+  r->status = g_subprocess_get_exit_status (p);
+  fail_unless (g_file_get_contents (out_path, &r->out, NULL, NULL));
+  r->err = g_strdup (r->out);
+  GST_INFO ("exit %d:\n%s", r->status, r->out);
+  g_unlink (out_path);
+  g_free (out_path);
+  g_object_unref (p);
+}
+
+static void
+run (const gchar * const *args, FakeKernel * fk, Run * r)
+{
+  gchar *out_path;
+  GSubprocess *p = spawn (args, fk, &out_path);
+
+  finish (p, out_path, r);
+}
+
+static gchar *
+write_config (const gchar * contents)
+{
+  gchar *path;
+  gint fd = g_file_open_tmp ("daedalusd-cli-XXXXXX.conf", &path, NULL);
+
+  fail_unless (fd >= 0);
+  close (fd);
+  fail_unless (g_file_set_contents (path, contents, -1, NULL));
+  return path;
+}
+
+#define assert_contains(hay, needle) \
+  fail_unless (strstr ((hay), (needle)) != NULL, "'%s' not in:\n%s", \
+      (needle), (hay))
+
+GST_START_TEST (test_list)
+{
+  const gchar *args[] = { "--list", "--decoder", "av1=", "-D",
+    "h264=h264parse ! no-such-decoder", NULL
+  };
+  const gchar *codecs[] = { "vp9", "vp8", "h264", "hevc", "mpeg2", "av1" };
+  Run r;
+  guint i;
+
+  run (args, NULL, &r);
+  fail_unless_equals_int (r.status, 0);
+  for (i = 0; i < G_N_ELEMENTS (codecs); i++) {
+    gchar *line = g_strdup_printf ("\n%-6s ", codecs[i]);
+
+    assert_contains (r.out, line);
+    g_free (line);
+  }
+  assert_contains (r.out, "vp9    vp9parse ! vp9dec\n       usable "
+      "(built-in default)");
+  assert_contains (r.out, "av1    -\n       not usable: disabled in the "
+      "configuration (command line)");
+  assert_contains (r.out, "h264   h264parse ! no-such-decoder\n"
+      "       not usable: elements not installed: no-such-decoder "
+      "(command line)");
+  run_clear (&r);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_help)
+{
+  const gchar *args[] = { "--help", NULL };
+  const gchar *bad[] = { "--no-such-option", NULL };
+  Run r;
+
+  run (args, NULL, &r);
+  fail_unless_equals_int (r.status, 0);
+  assert_contains (r.out, "--decoder=CODEC=TEMPLATE");
+  assert_contains (r.out, "Exit status:");
+  assert_contains (r.out, "  4  the kernel module speaks another protocol");
+  fail_if (strstr (r.out, "--fd") != NULL);
+  run_clear (&r);
+
+  run (bad, NULL, &r);
+  fail_unless_equals_int (r.status, 1);
+  run_clear (&r);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_bad_template_exit)
+{
+  const gchar *cli[] = { "--list", "-D", "vp9=vp9parse ! ! avdec_vp9", NULL };
+  gchar *path = write_config ("[decoders]\nh264=h264parse ! (\n");
+  const gchar *file[] = { "--config", path, NULL };
+  Run r;
+
+  run (cli, NULL, &r);
+  fail_unless_equals_int (r.status, 1);
+  assert_contains (r.err, "Bad decoder template for vp9 on the command line");
+  run_clear (&r);
+
+  /* the last -c wins */
+  run (file, NULL, &r);
+  fail_unless_equals_int (r.status, 1);
+  assert_contains (r.err, "Bad decoder template for h264 in ");
+  assert_contains (r.err, path);
+  run_clear (&r);
+  g_unlink (path);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_no_device)
+{
+  const gchar *args[] = { "--device", "/nonexistent/daedalus-v4l2", NULL };
+  Run r;
+
+  run (args, NULL, &r);
+  fail_unless_equals_int (r.status, 2);
+  assert_contains (r.err, "is the daedalus_v4l2 module loaded?");
+  run_clear (&r);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_version_mismatch)
+{
+  const gchar *args[] = { NULL };
+  FakeKernel *fk = fake_kernel_new (DAEDALUS_PROTO_MAJOR + 1, 4);
+  Run r;
+
+  run (args, fk, &r);
+  fail_unless_equals_int (r.status, 4);
+  assert_contains (r.err, "protocol version");
+  run_clear (&r);
+  fake_kernel_free (fk);
+}
+
+GST_END_TEST;
+
+/* a whole run: serve a stream, reload on SIGHUP, stop on SIGTERM */
+GST_START_TEST (test_run)
+{
+  const gchar *args[] = { "-v", NULL };
+  FakeKernel *fk = fake_kernel_new (DAEDALUS_PROTO_MAJOR, 4);
+  TestClip *clip = test_clip_new ("vp9enc deadline=1", N_FRAMES, 320, 240);
+  GSubprocess *p;
+  gchar *out_path;
+  Run r;
+  guint i;
+
+  p = spawn (args, fk, &out_path);
+  fail_unless (fake_kernel_wait_hello (fk, TIMEOUT_MS));
+  fake_kernel_open_stream (fk, 5, V4L2_PIX_FMT_VP9, 320, 240);
+  for (i = 0; i < clip->aus->len; i++)
+    fake_kernel_decode (fk, 5, g_ptr_array_index (clip->aus, i), i == 0);
+  fake_kernel_drain (fk, 5);
+  fail_unless (fake_kernel_wait_drain_done (fk, 1, TIMEOUT_MS));
+  fail_unless_equals_int (fake_kernel_count_frames (fk, 5), N_FRAMES);
+  fake_kernel_close_stream (fk, 5);
+
+  g_subprocess_send_signal (p, SIGHUP);
+  g_usleep (G_USEC_PER_SEC / 2);
+  g_subprocess_send_signal (p, SIGTERM);
+  finish (p, out_path, &r);
+  fail_unless_equals_int (r.status, 0);
+  assert_contains (r.out, "Connected to fd, decoding vp9 (vp9parse ! vp9dec)");
+  assert_contains (r.out, "Stream 5 (vp9, 320x240): vp9parse ! vp9dec");
+  assert_contains (r.out, "Stream 5 (vp9) ended.");
+  assert_contains (r.out, "Reloaded the configuration.");
+  fail_unless_equals_int (fake_kernel_count_errors (fk, 5), 0);
+  fail_unless_equals_int (fake_kernel_get_invalid (fk), 0);
+  run_clear (&r);
+  fake_kernel_free (fk);
+  test_clip_free (clip);
+}
+
+GST_END_TEST;
+
+/* the kernel goes away: exit 5; a stream still open was being served */
+GST_START_TEST (test_lost_exit)
+{
+  const gchar *args[] = { NULL };
+  FakeKernel *fk = fake_kernel_new (DAEDALUS_PROTO_MAJOR, 4);
+  GSubprocess *p;
+  gchar *out_path;
+  Run r;
+
+  p = spawn (args, fk, &out_path);
+  fail_unless (fake_kernel_wait_hello (fk, TIMEOUT_MS));
+  fake_kernel_open_stream (fk, 1, V4L2_PIX_FMT_VP9, 320, 240);
+  g_usleep (G_USEC_PER_SEC / 5);
+  fake_kernel_hang_up (fk);
+  finish (p, out_path, &r);
+  fail_unless_equals_int (r.status, 5);
+  assert_contains (r.err, "was lost");
+  run_clear (&r);
+  fake_kernel_free (fk);
+}
+
+GST_END_TEST;
+
+static void
+setup (void)
+{
+  empty_config = write_config ("# nothing\n");
+}
+
+static void
+teardown (void)
+{
+  g_unlink (empty_config);
+  g_clear_pointer (&empty_config, g_free);
+}
+
+static Suite *
+cli_suite (void)
+{
+  Suite *s = suite_create ("daedalusd-cli");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_checked_fixture (tc, setup, teardown);
+  if (!g_getenv ("DAEDALUSD"))
+    return s;
+  tcase_add_test (tc, test_list);
+  tcase_add_test (tc, test_help);
+  tcase_add_test (tc, test_bad_template_exit);
+  tcase_add_test (tc, test_no_device);
+  tcase_add_test (tc, test_version_mismatch);
+  tcase_add_test (tc, test_run);
+  tcase_add_test (tc, test_lost_exit);
+  return s;
+}
+
+GST_CHECK_MAIN (cli);
