@@ -357,7 +357,7 @@ start_stream (Daedalusd * daemon, GstDaedalusStream * stream)
   if (!src || !sink) {
     gst_clear_object (&src);
     gst_clear_object (&sink);
-    gst_object_unref (gst_object_ref_sink (bin));
+    gst_object_unref (bin);
     stream_failed (ds, _("The daedalus GStreamer plugin (daedalussrc, "
             "daedalussink) is not installed."), NULL);
     return;
@@ -367,6 +367,7 @@ start_stream (Daedalusd * daemon, GstDaedalusStream * stream)
   ds->pipeline = gst_pipeline_new (name);
   g_free (name);
   gst_bin_add_many (GST_BIN (ds->pipeline), src, bin, sink, NULL);
+  gst_object_unref (bin);       /* make_bin gave a full reference */
   if (!gst_element_link_many (src, bin, sink, NULL)) {
     stream_failed (ds, _("Could not link the decoder template."), NULL);
     return;
