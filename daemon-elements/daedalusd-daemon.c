@@ -60,6 +60,7 @@ typedef struct
   guint64 id;
   const gchar *codec;
   GstElement *pipeline;
+  gboolean watched;             /* a bus watch is installed */
 } DaemonStream;
 
 struct _Daedalusd
@@ -243,7 +244,8 @@ stop_stream (DaemonStream * ds, gboolean failed)
   if (ds->pipeline) {
     GstBus *bus = gst_element_get_bus (ds->pipeline);
 
-    gst_bus_remove_watch (bus);
+    if (ds->watched)
+      gst_bus_remove_watch (bus);
     gst_object_unref (bus);
     gst_element_set_state (ds->pipeline, GST_STATE_NULL);
     gst_object_unref (ds->pipeline);
@@ -376,6 +378,7 @@ start_stream (Daedalusd * daemon, GstDaedalusStream * stream)
     GstBus *bus = gst_element_get_bus (ds->pipeline);
 
     gst_bus_add_watch (bus, bus_cb, ds);
+    ds->watched = TRUE;
     gst_object_unref (bus);
   }
 
