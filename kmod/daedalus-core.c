@@ -21,6 +21,28 @@ const unsigned int daedalus_num_coded_fmts = ARRAY_SIZE(daedalus_coded_fmts);
 
 static struct daedalus_dev *daedalus;
 
+static void daedalus_media_init(struct daedalus_dev *dev)
+{
+#ifdef CONFIG_MEDIA_CONTROLLER
+	dev->mdev.dev = &dev->pdev->dev;
+	/* no driver binds to the parent: name ours, or MEDIA_IOC_DEVICE_INFO oopses */
+	strscpy(dev->mdev.driver_name, DAEDALUS_DRIVER,
+		sizeof(dev->mdev.driver_name));
+	strscpy(dev->mdev.model, DAEDALUS_NAME, sizeof(dev->mdev.model));
+	strscpy(dev->mdev.bus_info, "platform:" DAEDALUS_NAME,
+		sizeof(dev->mdev.bus_info));
+	media_device_init(&dev->mdev);
+	dev->v4l2_dev.mdev = &dev->mdev;
+#endif
+}
+
+static void daedalus_media_cleanup(struct daedalus_dev *dev)
+{
+#ifdef CONFIG_MEDIA_CONTROLLER
+	media_device_cleanup(&dev->mdev);
+#endif
+}
+
 static int __init daedalus_init(void)
 {
 	struct daedalus_dev *dev;
@@ -37,10 +59,19 @@ static int __init daedalus_init(void)
 	INIT_LIST_HEAD(&dev->ctxs);
 	dev->next_stream_id = 1;
 
-	strscpy(dev->v4l2_dev.name, DAEDALUS_NAME, sizeof(dev->v4l2_dev.name));
-	ret = v4l2_device_register(NULL, &dev->v4l2_dev);
-	if (ret)
+	dev->pdev = platform_device_register_simple(DAEDALUS_NAME,
+						    PLATFORM_DEVID_NONE,
+						    NULL, 0);
+	if (IS_ERR(dev->pdev)) {
+		ret = PTR_ERR(dev->pdev);
 		goto err_free;
+	}
+	daedalus_media_init(dev);
+
+	strscpy(dev->v4l2_dev.name, DAEDALUS_NAME, sizeof(dev->v4l2_dev.name));
+	ret = v4l2_device_register(&dev->pdev->dev, &dev->v4l2_dev);
+	if (ret)
+		goto err_pdev;
 
 	ret = daedalus_chardev_register(dev);
 	if (ret)
@@ -50,6 +81,10 @@ static int __init daedalus_init(void)
 	if (ret)
 		goto err_chardev;
 
+	ret = daedalus_media_register(dev);
+	if (ret)
+		goto err_video;
+
 	daedalus = dev;
 	v4l2_info(&dev->v4l2_dev,
 		  "decoder node %s, daemon device /dev/%s (protocol %u.%u)\n",
@@ -57,10 +92,15 @@ static int __init daedalus_init(void)
 		  DAEDALUS_PROTO_MAJOR, DAEDALUS_PROTO_MINOR);
 	return 0;
 
+err_video:
+	daedalus_video_unregister(dev);
 err_chardev:
 	daedalus_chardev_unregister(dev);
 err_v4l2:
 	v4l2_device_unregister(&dev->v4l2_dev);
+err_pdev:
+	daedalus_media_cleanup(dev);
+	platform_device_unregister(dev->pdev);
 err_free:
 	mutex_destroy(&dev->ctx_mutex);
 	kfree(dev);
@@ -72,9 +112,12 @@ static void __exit daedalus_exit(void)
 	struct daedalus_dev *dev = daedalus;
 
 	/* both fops pin the module: no file of either device is open here */
+	daedalus_media_unregister(dev);
 	daedalus_video_unregister(dev);
 	daedalus_chardev_unregister(dev);
 	v4l2_device_unregister(&dev->v4l2_dev);
+	daedalus_media_cleanup(dev);
+	platform_device_unregister(dev->pdev);
 	mutex_destroy(&dev->ctx_mutex);
 	kfree(dev);
 }

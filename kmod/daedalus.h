@@ -15,10 +15,12 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/miscdevice.h>
+#include <linux/platform_device.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <media/media-device.h>
 #include <media/v4l2-ctrls.h>
 #include <media/v4l2-device.h>
 #include <media/v4l2-fh.h>
@@ -96,8 +98,17 @@ struct daedalus_qmsg {
 
 /**
  * struct daedalus_dev - the device: one video node, one chardev
+ * @pdev: parent device of the video node and the media device, so that
+ *	tools find the media device through sysfs; no driver binds to it
  * @v4l2_dev: V4L2 device
  * @vfd: the decoder video node
+ * @mdev: media device (CONFIG_MEDIA_CONTROLLER)
+ * @proc: the decoder entity
+ * @sink: the CAPTURE I/O entity (the source one is @vfd's)
+ * @src_pad: pad of @vfd's entity
+ * @proc_pads: pads of @proc
+ * @sink_pad: pad of @sink
+ * @intf_devnode: the video node's media interface
  * @misc: the daemon's chardev
  * @lock: spinlock; protects @daemon, @daemon_seq and the daemon's message
  *	queue.  Taken from process context only, innermost of all locks.
@@ -109,8 +120,18 @@ struct daedalus_qmsg {
  * @next_stream_id: stream id of the next context; ids are never reused
  */
 struct daedalus_dev {
+	struct platform_device *pdev;
 	struct v4l2_device v4l2_dev;
 	struct video_device vfd;
+#ifdef CONFIG_MEDIA_CONTROLLER
+	struct media_device mdev;
+	struct media_entity proc;
+	struct media_entity sink;
+	struct media_pad src_pad;
+	struct media_pad proc_pads[2];
+	struct media_pad sink_pad;
+	struct media_intf_devnode *intf_devnode;
+#endif
 	struct miscdevice misc;
 
 	spinlock_t lock;		/* daemon, daemon_seq, message queue */
@@ -303,6 +324,21 @@ int daedalus_send(struct daedalus_dev *dev, struct daedalus_qmsg *qm,
 void daedalus_purge_stream(struct daedalus_dev *dev, u64 stream_id);
 bool daedalus_daemon_ready(struct daedalus_dev *dev, u64 *conn_seq);
 bool daedalus_daemon_has_codec(struct daedalus_dev *dev, u32 fourcc);
+
+/* daedalus-media.c */
+#ifdef CONFIG_MEDIA_CONTROLLER
+int daedalus_media_register(struct daedalus_dev *dev);
+void daedalus_media_unregister(struct daedalus_dev *dev);
+#else
+static inline int daedalus_media_register(struct daedalus_dev *dev)
+{
+	return 0;
+}
+
+static inline void daedalus_media_unregister(struct daedalus_dev *dev)
+{
+}
+#endif
 
 /* daedalus-chardev.c */
 int daedalus_chardev_register(struct daedalus_dev *dev);
