@@ -19,6 +19,11 @@ const struct daedalus_coded_fmt daedalus_coded_fmts[] = {
 
 const unsigned int daedalus_num_coded_fmts = ARRAY_SIZE(daedalus_coded_fmts);
 
+unsigned int daedalus_watchdog_ms = 10000;
+module_param_named(watchdog_ms, daedalus_watchdog_ms, uint, 0644);
+MODULE_PARM_DESC(watchdog_ms,
+		 "fail a stream whose daemon makes no progress for this long although it could (ms, 0 = never; default 10000)");
+
 static struct daedalus_dev *daedalus;
 
 static void daedalus_media_init(struct daedalus_dev *dev)

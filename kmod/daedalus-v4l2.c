@@ -212,6 +212,57 @@ static struct daedalus_qmsg *alloc_reset(struct daedalus_ctx *ctx)
 				  sizeof(struct daedalus_msg_capture_reset));
 }
 
+/* ---- watchdog ---------------------------------------------------------- */
+
+/*
+ * The daemon owes the stream progress when it holds access units (or a
+ * drain) and nothing it waits for is missing: before FORMAT it needs no
+ * CAPTURE buffer, after it at least one announced buffer.
+ */
+static bool daemon_owes_locked(struct daedalus_ctx *ctx)
+{
+	return ctx->opened && !ctx->failed && !ctx->closed &&
+	       (!list_empty(&ctx->out_pending) || ctx->draining) &&
+	       (!ctx->fmt_known || !list_empty(&ctx->cap_avail));
+}
+
+static void daedalus_watchdog(struct work_struct *work)
+{
+	struct daedalus_ctx *ctx = container_of(to_delayed_work(work),
+						struct daedalus_ctx, watchdog);
+	unsigned int ms = READ_ONCE(daedalus_watchdog_ms);
+	struct daedalus_qmsg *qm;
+	bool fire, again;
+	u64 seq;
+
+	qm = daedalus_msg_alloc(DAEDALUS_MSG_STREAM_CLOSE, ctx->stream_id,
+				sizeof(struct daedalus_msg_stream_close));
+
+	spin_lock(&ctx->lock);
+	again = ctx->opened && !ctx->closed;
+	fire = again && ms && daemon_owes_locked(ctx) &&
+	       time_after(jiffies, ctx->wd_stamp + msecs_to_jiffies(ms));
+	seq = ctx->conn_seq;
+	spin_unlock(&ctx->lock);
+
+	if (fire) {
+		v4l2_warn(&ctx->dev->v4l2_dev,
+			  "stream %llu: the daemon made no progress for %u ms, failing the stream\n",
+			  ctx->stream_id, ms);
+		daedalus_fail_stream(ctx, seq);
+		/* the daemon's pipeline for it is of no use any more */
+		daedalus_purge_stream(ctx->dev, ctx->stream_id);
+		if (qm)
+			daedalus_send(ctx->dev, qm, seq);
+		qm = NULL;
+		again = false;
+	}
+	if (qm)
+		daedalus_msg_free(qm);
+	if (again)
+		schedule_delayed_work(&ctx->watchdog, HZ / 2);
+}
+
 /* ---- feeding the daemon ---------------------------------------------- */
 
 static bool out_may_send_locked(struct daedalus_ctx *ctx)
@@ -299,6 +350,8 @@ static void kick_out(struct daedalus_ctx *ctx)
 			out_done_locked(ctx, buf, VB2_BUF_STATE_ERROR);
 		} else {
 			((struct daedalus_msg_decode *)qm->data)->epoch = ctx->epoch;
+			if (list_empty(&ctx->out_pending))
+				ctx->wd_stamp = jiffies;
 			list_add_tail(&buf->list, &ctx->out_pending);
 			if (daedalus_send(ctx->dev, qm, ctx->conn_seq)) {
 				list_del(&buf->list);
@@ -378,6 +431,8 @@ static void kick_cap(struct daedalus_ctx *ctx)
 			continue;
 		}
 		fill_announce(ctx, qm, buf);
+		if (list_empty(&ctx->cap_avail))
+			ctx->wd_stamp = jiffies;
 		list_move_tail(&buf->list, &ctx->cap_avail);
 		if (daedalus_send(ctx->dev, qm, ctx->conn_seq)) {
 			list_move(&buf->list, &ctx->cap_held);
@@ -424,12 +479,15 @@ static int open_stream(struct daedalus_ctx *ctx)
 	ctx->opened = true;
 	ctx->failed = false;
 	ctx->fmt_known = false;
+	ctx->wd_stamp = jiffies;
 	ret = daedalus_send(ctx->dev, qm, seq);
 	if (ret) {
 		ctx->opened = false;
 		ret = -ENODEV;
 	}
 	spin_unlock(&ctx->lock);
+	if (!ret)
+		schedule_delayed_work(&ctx->watchdog, HZ / 2);
 	return ret;
 }
 
@@ -686,6 +744,7 @@ int daedalus_handle_consumed(struct daedalus_ctx *ctx,
 			list_del(&buf->list);
 			out_done_locked(ctx, buf, m->status ? VB2_BUF_STATE_ERROR :
 							      VB2_BUF_STATE_DONE);
+			ctx->wd_stamp = jiffies;
 			ret = 0;
 			break;
 		}
@@ -764,6 +823,7 @@ int daedalus_handle_frame(struct daedalus_ctx *ctx,
 			if (m->flags & DAEDALUS_FRAME_FLAG_KEYFRAME)
 				buf->vb.flags |= V4L2_BUF_FLAG_KEYFRAME;
 			buf->vb.sequence = ctx->cap_seq++;
+			ctx->wd_stamp = jiffies;
 			vb2_buffer_done(vb, (m->flags & DAEDALUS_FRAME_FLAG_ERROR) ?
 					VB2_BUF_STATE_ERROR : VB2_BUF_STATE_DONE);
 		}
@@ -796,6 +856,7 @@ int daedalus_handle_drain_done(struct daedalus_ctx *ctx,
 		/* older epochs, or a drain a restart ended, are ignored */
 		ctx->draining = false;
 		ctx->sent_since_drain = 0;
+		ctx->wd_stamp = jiffies;
 		reclaim_and_last_locked(ctx, reset, true);
 		reset = NULL;
 	}
@@ -882,6 +943,7 @@ int daedalus_handle_format(struct daedalus_ctx *ctx,
 	v4l2_ctrl_s_ctrl(ctx->min_bufs_ctrl, m->min_buffers);
 
 	spin_lock(&ctx->lock);
+	ctx->wd_stamp = jiffies;
 	ctx->cap_fmt = f;
 	ctx->visible = vis;
 	ctx->bit_depth = m->bit_depth;
@@ -1164,20 +1226,53 @@ static void adjust_mem_offset(struct vb2_queue *q, struct v4l2_buffer *b)
 		b->m.planes[i].m.mem_offset += DAEDALUS_CAP_MMAP_BASE;
 }
 
+/*
+ * Without a daemon nothing can decode: say so at the first step that
+ * allocates for a stream (every client handles a failing REQBUFS, FFmpeg
+ * 5.1 crashes on a failing STREAMON), not at open() or ENUM_FMT, which
+ * plugin scanners run before the daemon may have started.
+ */
+static int require_daemon(struct daedalus_ctx *ctx)
+{
+	if (daedalus_daemon_ready(ctx->dev, NULL))
+		return 0;
+	pr_warn_ratelimited("%s: no daemon on /dev/%s: start daedalusd\n",
+			    ctx->dev->v4l2_dev.name, DAEDALUS_DEVICE_NAME);
+	return -ENODEV;
+}
+
 static int vidioc_reqbufs(struct file *file, void *priv,
 			  struct v4l2_requestbuffers *rb)
 {
-	struct vb2_queue *q = get_queue(file_to_ctx(file), rb->type);
+	struct daedalus_ctx *ctx = file_to_ctx(file);
+	struct vb2_queue *q = get_queue(ctx, rb->type);
+	int ret;
 
-	return q ? vb2_reqbufs(q, rb) : -EINVAL;
+	if (!q)
+		return -EINVAL;
+	if (V4L2_TYPE_IS_OUTPUT(rb->type) && rb->count) {
+		ret = require_daemon(ctx);
+		if (ret)
+			return ret;
+	}
+	return vb2_reqbufs(q, rb);
 }
 
 static int vidioc_create_bufs(struct file *file, void *priv,
 			      struct v4l2_create_buffers *cb)
 {
-	struct vb2_queue *q = get_queue(file_to_ctx(file), cb->format.type);
+	struct daedalus_ctx *ctx = file_to_ctx(file);
+	struct vb2_queue *q = get_queue(ctx, cb->format.type);
+	int ret;
 
-	return q ? vb2_create_bufs(q, cb) : -EINVAL;
+	if (!q)
+		return -EINVAL;
+	if (V4L2_TYPE_IS_OUTPUT(cb->format.type) && cb->count) {
+		ret = require_daemon(ctx);
+		if (ret)
+			return ret;
+	}
+	return vb2_create_bufs(q, cb);
 }
 
 static int vidioc_querybuf(struct file *file, void *priv, struct v4l2_buffer *b)
@@ -1248,15 +1343,14 @@ static int vidioc_streamon(struct file *file, void *priv,
 {
 	struct daedalus_ctx *ctx = file_to_ctx(file);
 	struct vb2_queue *q = get_queue(ctx, type);
+	int ret;
 
 	if (!q)
 		return -EINVAL;
-	if (V4L2_TYPE_IS_OUTPUT(type) && !vb2_is_streaming(q) &&
-	    !daedalus_daemon_ready(ctx->dev, NULL)) {
-		pr_warn_ratelimited("%s: no daemon on /dev/%s: start daedalusd\n",
-				    ctx->dev->v4l2_dev.name,
-				    DAEDALUS_DEVICE_NAME);
-		return -ENODEV;
+	if (V4L2_TYPE_IS_OUTPUT(type) && !vb2_is_streaming(q)) {
+		ret = require_daemon(ctx);
+		if (ret)
+			return ret;
 	}
 	return vb2_streamon(q, type);
 }
@@ -1321,6 +1415,7 @@ static int vidioc_decoder_cmd(struct file *file, void *priv,
 		reset = NULL;
 	} else {
 		ctx->draining = true;
+		ctx->wd_stamp = jiffies;
 		((struct daedalus_msg_epoch *)drain->data)->epoch = ctx->epoch;
 		if (daedalus_send(ctx->dev, drain, ctx->conn_seq))
 			ctx->draining = false;
@@ -1402,6 +1497,7 @@ static int daedalus_open(struct file *file)
 	INIT_LIST_HEAD(&ctx->out_pending);
 	INIT_LIST_HEAD(&ctx->cap_held);
 	INIT_LIST_HEAD(&ctx->cap_avail);
+	INIT_DELAYED_WORK(&ctx->watchdog, daedalus_watchdog);
 	v4l2_fh_init(&ctx->fh, video_devdata(file));
 	file->private_data = &ctx->fh;
 
@@ -1482,6 +1578,8 @@ static int daedalus_release(struct file *file)
 	seq = ctx->conn_seq;
 	spin_unlock(&ctx->lock);
 
+	/* it takes ctx->lock only; it will not arm itself again */
+	cancel_delayed_work_sync(&ctx->watchdog);
 	vb2_queue_release(&ctx->out_q);
 	vb2_queue_release(&ctx->cap_q);
 	v4l2_ctrl_handler_free(&ctx->hdl);

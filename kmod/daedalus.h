@@ -20,6 +20,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <media/media-device.h>
 #include <media/v4l2-ctrls.h>
 #include <media/v4l2-device.h>
@@ -238,6 +239,10 @@ struct daedalus_cap_layout {
  * @cap_held: CAPTURE buffers not announced to the daemon
  * @cap_avail: CAPTURE buffers announced to the daemon
  * @layout: CAPTURE layout of @cap_fmt, for announcements
+ * @wd_stamp: jiffies of the daemon's last progress on this stream, or of
+ *	the moment it was last given work when it had none
+ * @watchdog: fails the stream when the daemon owes it progress for longer
+ *	than the watchdog_ms module parameter; runs while the stream is open
  * @last_meta: metadata of the latest OUTPUT buffer, for empty LAST buffers
  * @meta: metadata of recent access units, slot = cookie % SLOTS
  */
@@ -282,6 +287,8 @@ struct daedalus_ctx {
 	struct list_head cap_held;
 	struct list_head cap_avail;
 	struct daedalus_cap_layout layout;
+	unsigned long wd_stamp;
+	struct delayed_work watchdog;
 	struct daedalus_au_meta last_meta;
 	struct daedalus_au_meta meta[DAEDALUS_META_SLOTS];
 };
@@ -297,6 +304,7 @@ static inline struct daedalus_buffer *to_dbuf(struct vb2_buffer *vb)
 }
 
 /* daedalus-core.c */
+extern unsigned int daedalus_watchdog_ms;
 extern const struct daedalus_coded_fmt daedalus_coded_fmts[];
 extern const unsigned int daedalus_num_coded_fmts;
 

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# failures.sh CLIPDIR RESULTDIR: the failure model, inside the test VM run
+# with --no-daemon (this script starts and kills daemons itself).  No client
+# may ever hang; each case must end in a clear error, in bounded time:
+#   1. no daemon: decoding fails at once, the kernel log says to start one;
+#   2. a daemon alive but silent: the watchdog fails the stream;
+#   3. the daemon killed in the middle of a stream: the client gets errors
+#      and terminates;
+#   4. a daemon started again: a new stream decodes bit-exactly.
+set -uo pipefail
+clip=${1:?usage: failures.sh CLIPDIR RESULTDIR}
+res=${2:?usage: failures.sh CLIPDIR RESULTDIR}
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$res"
+node=$("$here/find-node.sh") || exit 1
+connected=/sys/class/misc/daedalus-v4l2/connected
+wd=/sys/module/daedalus_v4l2/parameters/watchdog_ms
+passed=0 failed=0
+pass() { echo "PASS $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+now() { date +%s; }
+wait_connected() { # seconds
+	local i
+	for ((i = 0; i < $1 * 10; i++)); do
+		[ "$(cat "$connected")" = 1 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# ffmpeg through the node, stopping at the first error (-xerror)
+decode() { # seconds md5file: one MD5 per frame, as in CLIPDIR/ref.md5
+	local t=$1 out=$2 rc
+	timeout "$t" ffmpeg -nostdin -hide_banner -loglevel error -xerror \
+		-c:v vp9_v4l2m2m -i "$clip/clip.ivf" -pix_fmt yuv420p -f framemd5 "$out.full" \
+		> "$out.log" 2>&1
+	rc=$?
+	awk -F', *' '!/^#/ { print $NF }' "$out.full" > "$out" 2> /dev/null
+	return $rc
+}
+echo "failures: decoder node $node"
+
+# 1. no daemon
+[ "$(cat "$connected")" = 0 ] || fail "no daemon: a daemon is connected already"
+t0=$(now)
+decode 120 "$res/nodaemon.md5"
+rc=$? dt=$(($(now) - t0))
+if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ $dt -le 30 ] &&
+	dmesg | grep -q 'no daemon on /dev/daedalus-v4l2: start daedalusd'; then
+	pass "no daemon: ffmpeg failed after ${dt}s (exit $rc); kernel log: $(dmesg | grep -m1 -o 'no daemon on.*')"
+else
+	fail "no daemon: ffmpeg exit $rc after ${dt}s"; tail -n 3 "$res/nodaemon.md5.log"
+fi
+
+# 2. a silent daemon
+echo 3000 > "$wd"
+python3 "$here/fake-daemon.py" > "$res/fake-daemon.log" 2>&1 &
+fake=$!
+if wait_connected 10; then
+	t0=$(now)
+	decode 120 "$res/silent.md5"
+	rc=$? dt=$(($(now) - t0))
+	if [ $rc -ne 0 ] && [ $rc -ne 124 ] && dmesg | grep -q 'made no progress for 3000 ms'; then
+		pass "silent daemon: the watchdog failed the stream, ffmpeg gave up after ${dt}s (exit $rc)"
+	else
+		fail "silent daemon: ffmpeg exit $rc after ${dt}s"; tail -n 3 "$res/silent.md5.log"
+	fi
+else
+	fail "silent daemon: the fake daemon did not connect"; cat "$res/fake-daemon.log"
+fi
+kill "$fake" 2> /dev/null; wait "$fake" 2> /dev/null
+echo 10000 > "$wd"
+
+# 3. the daemon killed mid-stream
+"$DAEDALUS_REPO/tests/vm/start-daemon" > "$res/daemon1.log" 2>&1 &
+daemon=$!
+if wait_connected 60; then
+	timeout 300 ffmpeg -nostdin -hide_banner -loglevel error -stream_loop 50 \
+		-c:v vp9_v4l2m2m -i "$clip/clip.ivf" -progress "$res/progress.txt" -f null - \
+		> "$res/killed.log" 2>&1 &
+	client=$!
+	for ((i = 0; i < 600; i++)); do # until the first frames came out
+		f=$(grep -o 'frame=[0-9]*' "$res/progress.txt" 2> /dev/null | tail -1 | cut -d= -f2)
+		[ "${f:-0}" -ge 5 ] && break
+		sleep 0.1
+	done
+	kill -9 "$daemon"; wait "$daemon" 2> /dev/null
+	t0=$(now)
+	for ((i = 0; i < 600; i++)); do
+		kill -0 "$client" 2> /dev/null || break
+		sleep 0.1
+	done
+	dt=$(($(now) - t0))
+	f=$(grep -o 'frame=[0-9]*' "$res/progress.txt" | tail -1 | cut -d= -f2)
+	if kill -0 "$client" 2> /dev/null; then
+		fail "daemon killed: ffmpeg still running ${dt}s later (hang)"
+		kill -9 "$client"
+	elif [ "${f:-0}" -lt $((51 * $(wc -l < "$clip/ref.md5"))) ]; then
+		wait "$client"; rc=$?
+		pass "daemon killed after ${f} frames: ffmpeg ended ${dt}s later (exit $rc)"
+	else
+		fail "daemon killed: ffmpeg decoded all frames, the kill came too late"
+	fi
+else
+	fail "daemon killed: the daemon did not connect"; tail -5 "$res/daemon1.log"
+fi
+
+# 4. a new daemon: new streams work at once
+"$DAEDALUS_REPO/tests/vm/start-daemon" > "$res/daemon2.log" 2>&1 &
+daemon=$!
+if wait_connected 60 && decode 300 "$res/restart.md5" &&
+	cmp -s "$clip/ref.md5" "$res/restart.md5"; then
+	pass "daemon restarted: $(wc -l < "$res/restart.md5") frames bit-exact"
+else
+	fail "daemon restarted: no bit-exact decode"
+	tail -n 3 "$res/restart.md5.log" "$res/daemon2.log"
+fi
+kill -INT "$daemon" 2> /dev/null; wait "$daemon" 2> /dev/null
+
+echo "failures: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
