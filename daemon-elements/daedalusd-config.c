@@ -197,8 +197,20 @@ factory_default_device (GstElementFactory * factory)
     const GValue *def = g_param_spec_get_default_value (pspec);
     const gchar *s = g_value_get_string (def);
 
-    if (s && g_str_has_prefix (s, "/dev/"))
+    if (s && g_str_has_prefix (s, "/dev/")) {
       device = g_strdup (s);
+    } else if (pspec->flags & G_PARAM_READABLE) {
+      /* v4l2 decoders registered per device set it per instance (the
+       * class default is NULL): an element in NULL state opens nothing */
+      GstElement *el = gst_element_factory_create (factory, NULL);
+
+      if (el) {
+        g_object_get (el, "device", &device, NULL);
+        gst_object_unref (gst_object_ref_sink (el));
+        if (device && !g_str_has_prefix (device, "/dev/"))
+          g_clear_pointer (&device, g_free);
+      }
+    }
   }
   g_type_class_unref (klass);
   return device;
