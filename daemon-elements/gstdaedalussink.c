@@ -48,29 +48,15 @@
 GST_DEBUG_CATEGORY_STATIC (gst_daedalus_sink_debug);
 #define GST_CAT_DEFAULT gst_daedalus_sink_debug
 
-#define DEFAULT_DEVICE GST_DAEDALUS_DEFAULT_DEVICE
-#define DEFAULT_STREAM 0
-#define DEFAULT_FD -1
 /* CAPTURE buffers we ask for: frames are copied, the decoder keeps its
  * references in its own memory */
 #define MIN_CAPTURE_BUFFERS 4
-
-enum
-{
-  PROP_0,
-  PROP_DEVICE,
-  PROP_STREAM,
-  PROP_FD,
-};
 
 struct _GstDaedalusSink
 {
   GstBaseSink parent;
 
-  /* properties, with the object lock */
-  gchar *device;
-  guint64 stream_id;
-  gint fd;
+  GstDaedalusElementProps props;
 
   /* between start and stop */
   GstDaedalusConnection *conn;
@@ -104,23 +90,8 @@ gst_daedalus_sink_set_property (GObject * object, guint prop_id,
 {
   GstDaedalusSink *self = GST_DAEDALUS_SINK (object);
 
-  GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_DEVICE:
-      g_free (self->device);
-      self->device = g_value_dup_string (value);
-      break;
-    case PROP_STREAM:
-      self->stream_id = g_value_get_uint64 (value);
-      break;
-    case PROP_FD:
-      self->fd = g_value_get_int (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK (self);
+  gst_daedalus_element_set_property (object, &self->props, prop_id, value,
+      pspec);
 }
 
 static void
@@ -129,44 +100,18 @@ gst_daedalus_sink_get_property (GObject * object, guint prop_id,
 {
   GstDaedalusSink *self = GST_DAEDALUS_SINK (object);
 
-  GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_DEVICE:
-      g_value_set_string (value, self->device);
-      break;
-    case PROP_STREAM:
-      g_value_set_uint64 (value, self->stream_id);
-      break;
-    case PROP_FD:
-      g_value_set_int (value, self->fd);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK (self);
+  gst_daedalus_element_get_property (object, &self->props, prop_id, value,
+      pspec);
 }
 
 static gboolean
 gst_daedalus_sink_start (GstBaseSink * bsink)
 {
   GstDaedalusSink *self = GST_DAEDALUS_SINK (bsink);
-  GError *err = NULL;
-  gchar *device;
-  gint fd;
 
-  GST_OBJECT_LOCK (self);
-  device = g_strdup (self->device);
-  fd = self->fd;
-  GST_OBJECT_UNLOCK (self);
-
-  self->conn = gst_daedalus_connection_acquire (device, fd, &err);
-  g_free (device);
-  if (!self->conn) {
-    DAEDALUS_ELEMENT_POST_ERROR (self, err);
-    g_error_free (err);
+  self->conn = DAEDALUS_ELEMENT_ACQUIRE (self, &self->props);
+  if (!self->conn)
     return FALSE;
-  }
   self->cancellable = g_cancellable_new ();
   self->allocator = gst_dmabuf_allocator_new ();
   self->have_info = FALSE;
@@ -183,10 +128,7 @@ gst_daedalus_sink_stop (GstBaseSink * bsink)
   gst_clear_object (&self->format_stream);
   gst_clear_object (&self->allocator);
   g_clear_object (&self->cancellable);
-  if (self->conn) {
-    gst_daedalus_connection_release (self->conn);
-    self->conn = NULL;
-  }
+  gst_daedalus_element_release (&self->conn);
   return TRUE;
 }
 
@@ -241,9 +183,8 @@ eos_stream (GstDaedalusSink * self)
   if (self->stream)
     return gst_object_ref (self->stream);
 
-  GST_OBJECT_LOCK (self);
-  stream_id = self->stream_id;
-  GST_OBJECT_UNLOCK (self);
+  stream_id = gst_daedalus_element_get_stream_id (GST_ELEMENT (self),
+      &self->props);
   if (stream_id && self->conn)
     return gst_daedalus_connection_lookup_stream (self->conn, stream_id);
   return NULL;
@@ -491,10 +432,8 @@ gst_daedalus_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
   GstDaedalusMeta *meta;
   guint64 stream_id;
 
-  GST_OBJECT_LOCK (self);
-  stream_id = self->stream_id;
-  GST_OBJECT_UNLOCK (self);
-
+  stream_id = gst_daedalus_element_get_stream_id (GST_ELEMENT (self),
+      &self->props);
   meta = gst_buffer_get_daedalus_meta (buffer);
   if (!meta || gst_daedalus_stream_get_connection (meta->stream) != self->conn
       || (stream_id
@@ -570,7 +509,7 @@ gst_daedalus_sink_finalize (GObject * object)
 {
   GstDaedalusSink *self = GST_DAEDALUS_SINK (object);
 
-  g_free (self->device);
+  gst_daedalus_element_props_clear (&self->props);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -579,9 +518,7 @@ gst_daedalus_sink_init (GstDaedalusSink * self)
 {
   GstBaseSink *bsink = GST_BASE_SINK (self);
 
-  self->device = g_strdup (DEFAULT_DEVICE);
-  self->stream_id = DEFAULT_STREAM;
-  self->fd = DEFAULT_FD;
+  gst_daedalus_element_props_init (&self->props);
 
   /* every frame once, at once, and no buffer kept */
   gst_base_sink_set_sync (bsink, FALSE);
@@ -604,26 +541,9 @@ gst_daedalus_sink_class_init (GstDaedalusSinkClass * klass)
   gobject_class->get_property = gst_daedalus_sink_get_property;
   gobject_class->finalize = gst_daedalus_sink_finalize;
 
-  g_object_class_install_property (gobject_class, PROP_DEVICE,
-      g_param_spec_string ("device", "Device",
-          "The daedalus-v4l2 control device (the connection is shared with "
-          "the other daedalus elements of the process)", DEFAULT_DEVICE,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_STREAM,
-      g_param_spec_uint64 ("stream", "Stream",
-          "Only render frames of this stream id; 0 renders the frames of "
-          "whatever stream daedalussrc serves", 0, G_MAXUINT64,
-          DEFAULT_STREAM,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_FD,
-      g_param_spec_int ("fd", "File descriptor",
-          "An open connection to use instead of the device (for tests; "
-          "it is duplicated, not taken over), -1 to open the device", -1,
-          G_MAXINT, DEFAULT_FD,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
+  gst_daedalus_element_install_properties (gobject_class,
+      "Only render frames of this stream id; 0 renders the frames of "
+      "whatever stream daedalussrc serves");
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_set_static_metadata (element_class,

@@ -49,26 +49,11 @@
 GST_DEBUG_CATEGORY_STATIC (gst_daedalus_src_debug);
 #define GST_CAT_DEFAULT gst_daedalus_src_debug
 
-#define DEFAULT_DEVICE GST_DAEDALUS_DEFAULT_DEVICE
-#define DEFAULT_STREAM 0
-#define DEFAULT_FD -1
-
-enum
-{
-  PROP_0,
-  PROP_DEVICE,
-  PROP_STREAM,
-  PROP_FD,
-};
-
 struct _GstDaedalusSrc
 {
   GstPushSrc parent;
 
-  /* properties, with the object lock */
-  gchar *device;
-  guint64 stream_id;
-  gint fd;
+  GstDaedalusElementProps props;
 
   /* between start and stop */
   GstDaedalusConnection *conn;
@@ -105,23 +90,8 @@ gst_daedalus_src_set_property (GObject * object, guint prop_id,
 {
   GstDaedalusSrc *self = GST_DAEDALUS_SRC (object);
 
-  GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_DEVICE:
-      g_free (self->device);
-      self->device = g_value_dup_string (value);
-      break;
-    case PROP_STREAM:
-      self->stream_id = g_value_get_uint64 (value);
-      break;
-    case PROP_FD:
-      self->fd = g_value_get_int (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK (self);
+  gst_daedalus_element_set_property (object, &self->props, prop_id, value,
+      pspec);
 }
 
 static void
@@ -130,44 +100,18 @@ gst_daedalus_src_get_property (GObject * object, guint prop_id,
 {
   GstDaedalusSrc *self = GST_DAEDALUS_SRC (object);
 
-  GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_DEVICE:
-      g_value_set_string (value, self->device);
-      break;
-    case PROP_STREAM:
-      g_value_set_uint64 (value, self->stream_id);
-      break;
-    case PROP_FD:
-      g_value_set_int (value, self->fd);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK (self);
+  gst_daedalus_element_get_property (object, &self->props, prop_id, value,
+      pspec);
 }
 
 static gboolean
 gst_daedalus_src_start (GstBaseSrc * bsrc)
 {
   GstDaedalusSrc *self = GST_DAEDALUS_SRC (bsrc);
-  GError *err = NULL;
-  gchar *device;
-  gint fd;
 
-  GST_OBJECT_LOCK (self);
-  device = g_strdup (self->device);
-  fd = self->fd;
-  GST_OBJECT_UNLOCK (self);
-
-  self->conn = gst_daedalus_connection_acquire (device, fd, &err);
-  g_free (device);
-  if (!self->conn) {
-    DAEDALUS_ELEMENT_POST_ERROR (self, err);
-    g_error_free (err);
+  self->conn = DAEDALUS_ELEMENT_ACQUIRE (self, &self->props);
+  if (!self->conn)
     return FALSE;
-  }
   self->cancellable = g_cancellable_new ();
   self->need_flush = FALSE;
   self->have_consumed = FALSE;
@@ -199,10 +143,7 @@ gst_daedalus_src_stop (GstBaseSrc * bsrc)
   }
   gst_clear_object (&self->stream);
   g_clear_object (&self->cancellable);
-  if (self->conn) {
-    gst_daedalus_connection_release (self->conn);
-    self->conn = NULL;
-  }
+  gst_daedalus_element_release (&self->conn);
   return TRUE;
 }
 
@@ -333,10 +274,8 @@ claim_stream (GstDaedalusSrc * self)
   guint n_codecs;
   guint64 stream_id;
 
-  GST_OBJECT_LOCK (self);
-  stream_id = self->stream_id;
-  GST_OBJECT_UNLOCK (self);
-
+  stream_id = gst_daedalus_element_get_stream_id (GST_ELEMENT (self),
+      &self->props);
   codecs = acceptable_codecs (self, &n_codecs);
   GST_DEBUG_OBJECT (self, "waiting for stream %" G_GUINT64_FORMAT
       " (%u codecs)", stream_id, n_codecs);
@@ -387,10 +326,8 @@ stream_closed (GstDaedalusSrc * self)
 {
   guint64 stream_id;
 
-  GST_OBJECT_LOCK (self);
-  stream_id = self->stream_id;
-  GST_OBJECT_UNLOCK (self);
-
+  stream_id = gst_daedalus_element_get_stream_id (GST_ELEMENT (self),
+      &self->props);
   GST_INFO_OBJECT (self, "stream %" G_GUINT64_FORMAT " closed",
       gst_daedalus_stream_get_id (self->stream));
   gst_clear_object (&self->stream);
@@ -490,16 +427,14 @@ gst_daedalus_src_finalize (GObject * object)
 {
   GstDaedalusSrc *self = GST_DAEDALUS_SRC (object);
 
-  g_free (self->device);
+  gst_daedalus_element_props_clear (&self->props);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
 static void
 gst_daedalus_src_init (GstDaedalusSrc * self)
 {
-  self->device = g_strdup (DEFAULT_DEVICE);
-  self->stream_id = DEFAULT_STREAM;
-  self->fd = DEFAULT_FD;
+  gst_daedalus_element_props_init (&self->props);
 
   gst_base_src_set_live (GST_BASE_SRC (self), TRUE);
   gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_TIME);
@@ -520,26 +455,9 @@ gst_daedalus_src_class_init (GstDaedalusSrcClass * klass)
   gobject_class->get_property = gst_daedalus_src_get_property;
   gobject_class->finalize = gst_daedalus_src_finalize;
 
-  g_object_class_install_property (gobject_class, PROP_DEVICE,
-      g_param_spec_string ("device", "Device",
-          "The daedalus-v4l2 control device (the connection is shared with "
-          "the other daedalus elements of the process)", DEFAULT_DEVICE,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_STREAM,
-      g_param_spec_uint64 ("stream", "Stream",
-          "Id of the stream to decode; 0 serves the next stream that opens "
-          "and nobody else serves, one after another", 0, G_MAXUINT64,
-          DEFAULT_STREAM,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_FD,
-      g_param_spec_int ("fd", "File descriptor",
-          "An open connection to use instead of the device (for tests; "
-          "it is duplicated, not taken over), -1 to open the device", -1,
-          G_MAXINT, DEFAULT_FD,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
+  gst_daedalus_element_install_properties (gobject_class,
+      "Id of the stream to decode; 0 serves the next stream that opens "
+      "and nobody else serves, one after another");
 
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,

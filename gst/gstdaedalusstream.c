@@ -327,6 +327,66 @@ wake_up (GCancellable * cancellable, GstDaedalusStream * stream)
   g_mutex_unlock (&stream->lock);
 }
 
+/* One look, with the lock, at what a wait on @stream is for: TRUE with
+ * @res set when the wait is over, FALSE to wait on. */
+typedef gboolean (*StreamWaitCheck) (GstDaedalusStream * stream,
+    gpointer data, GstDaedalusWaitResult * res);
+
+/* Waits on @stream's condition until @check says it is over or
+ * @cancellable is cancelled (%GST_DAEDALUS_WAIT_FLUSHING, checked first). */
+static GstDaedalusWaitResult
+stream_wait (GstDaedalusStream * stream, GCancellable * cancellable,
+    StreamWaitCheck check, gpointer data)
+{
+  GstDaedalusWaitResult res;
+  gulong id;
+
+  id = g_cancellable_connect (cancellable, G_CALLBACK (wake_up), stream, NULL);
+  g_mutex_lock (&stream->lock);
+  while (TRUE) {
+    if (g_cancellable_is_cancelled (cancellable)) {
+      res = GST_DAEDALUS_WAIT_FLUSHING;
+      break;
+    }
+    if (check (stream, data, &res))
+      break;
+    g_cond_wait (&stream->cond, &stream->lock);
+  }
+  g_mutex_unlock (&stream->lock);
+  g_cancellable_disconnect (cancellable, id);
+  return res;
+}
+
+/* with the lock: whether the stream is gone (lost, else closed) */
+static gboolean
+stream_ended_locked (GstDaedalusStream * stream, GstDaedalusWaitResult * res)
+{
+  if (stream->lost) {
+    *res = GST_DAEDALUS_WAIT_LOST;
+    return TRUE;
+  }
+  if (stream->closed) {
+    *res = GST_DAEDALUS_WAIT_CLOSED;
+    return TRUE;
+  }
+  return FALSE;
+}
+
+/* what was queued before the end still comes out */
+static gboolean
+pop_event_check (GstDaedalusStream * stream, gpointer data,
+    GstDaedalusWaitResult * res)
+{
+  GstDaedalusEvent **ev = data;
+
+  *ev = g_queue_pop_head (&stream->events);
+  if (*ev) {
+    *res = GST_DAEDALUS_WAIT_OK;
+    return TRUE;
+  }
+  return stream_ended_locked (stream, res);
+}
+
 /**
  * gst_daedalus_stream_pop_event:
  *
@@ -339,33 +399,8 @@ gst_daedalus_stream_pop_event (GstDaedalusStream * stream,
 {
   GstDaedalusWaitResult res;
   GstDaedalusEvent *ev = NULL;
-  gulong id;
 
-  id = g_cancellable_connect (cancellable, G_CALLBACK (wake_up), stream, NULL);
-  g_mutex_lock (&stream->lock);
-  while (TRUE) {
-    if (g_cancellable_is_cancelled (cancellable)) {
-      res = GST_DAEDALUS_WAIT_FLUSHING;
-      break;
-    }
-    ev = g_queue_pop_head (&stream->events);
-    if (ev) {
-      res = GST_DAEDALUS_WAIT_OK;
-      break;
-    }
-    if (stream->lost) {
-      res = GST_DAEDALUS_WAIT_LOST;
-      break;
-    }
-    if (stream->closed) {
-      res = GST_DAEDALUS_WAIT_CLOSED;
-      break;
-    }
-    g_cond_wait (&stream->cond, &stream->lock);
-  }
-  g_mutex_unlock (&stream->lock);
-  g_cancellable_disconnect (cancellable, id);
-
+  res = stream_wait (stream, cancellable, pop_event_check, &ev);
   if (ev) {
     *event = *ev;
     g_free (ev);
@@ -417,6 +452,35 @@ find_capture_buffer_locked (GstDaedalusStream * stream, guint width,
   return NULL;
 }
 
+typedef struct
+{
+  guint width, height;
+  guint32 epoch;
+  GstDaedalusCaptureBuffer *buffer;
+} AcquireCapture;
+
+static gboolean
+acquire_capture_check (GstDaedalusStream * stream, gpointer data,
+    GstDaedalusWaitResult * res)
+{
+  AcquireCapture *acq = data;
+
+  if (stream_ended_locked (stream, res))
+    return TRUE;
+  if (acq->epoch < stream->epoch) {
+    *res = GST_DAEDALUS_WAIT_STALE;
+    return TRUE;
+  }
+  acq->buffer = find_capture_buffer_locked (stream, acq->width, acq->height);
+  if (acq->buffer) {
+    *res = GST_DAEDALUS_WAIT_OK;
+    return TRUE;
+  }
+  GST_LOG_OBJECT (stream, "waiting for a %ux%u CAPTURE buffer", acq->width,
+      acq->height);
+  return FALSE;
+}
+
 /**
  * gst_daedalus_stream_acquire_capture_buffer:
  * @epoch: epoch of the frame to write; a FLUSH past it ends the wait
@@ -430,40 +494,11 @@ gst_daedalus_stream_acquire_capture_buffer (GstDaedalusStream * stream,
     guint width, guint height, guint32 epoch, GCancellable * cancellable,
     GstDaedalusCaptureBuffer ** buffer)
 {
+  AcquireCapture acq = { width, height, epoch, NULL };
   GstDaedalusWaitResult res;
-  gulong id;
 
-  *buffer = NULL;
-  id = g_cancellable_connect (cancellable, G_CALLBACK (wake_up), stream, NULL);
-  g_mutex_lock (&stream->lock);
-  while (TRUE) {
-    if (g_cancellable_is_cancelled (cancellable)) {
-      res = GST_DAEDALUS_WAIT_FLUSHING;
-      break;
-    }
-    if (stream->lost) {
-      res = GST_DAEDALUS_WAIT_LOST;
-      break;
-    }
-    if (stream->closed) {
-      res = GST_DAEDALUS_WAIT_CLOSED;
-      break;
-    }
-    if (epoch < stream->epoch) {
-      res = GST_DAEDALUS_WAIT_STALE;
-      break;
-    }
-    *buffer = find_capture_buffer_locked (stream, width, height);
-    if (*buffer) {
-      res = GST_DAEDALUS_WAIT_OK;
-      break;
-    }
-    GST_LOG_OBJECT (stream, "waiting for a %ux%u CAPTURE buffer", width,
-        height);
-    g_cond_wait (&stream->cond, &stream->lock);
-  }
-  g_mutex_unlock (&stream->lock);
-  g_cancellable_disconnect (cancellable, id);
+  res = stream_wait (stream, cancellable, acquire_capture_check, &acq);
+  *buffer = acq.buffer;
   return res;
 }
 
