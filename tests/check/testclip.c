@@ -62,6 +62,25 @@ test_clip_free (TestClip * clip)
   g_free (clip);
 }
 
+/* Queues every access unit of @clip on @stream_id of the fake kernel (a
+ * keyframe is an AU without DELTA_UNIT); returns the cookie of the first. */
+guint64
+test_clip_send (TestClip * clip, FakeKernel * fk, guint64 stream_id)
+{
+  guint64 first_cookie = 0;
+  guint i;
+
+  for (i = 0; i < clip->aus->len; i++) {
+    GstBuffer *au = g_ptr_array_index (clip->aus, i);
+    guint64 cookie = fake_kernel_decode (fk, stream_id, au,
+        !GST_BUFFER_FLAG_IS_SET (au, GST_BUFFER_FLAG_DELTA_UNIT));
+
+    if (i == 0)
+      first_cookie = cookie;
+  }
+  return first_cookie;
+}
+
 /* Decodes the clip directly with @decoder; returns the NV12 checksums of
  * the frames in output order, as the fake kernel computes them. */
 GPtrArray *
@@ -124,8 +143,7 @@ test_pipeline_new (const gchar * fragment, gint fd)
       "daedalussink name=sink fd=%d", fd, fragment, fd);
   pipeline = gst_parse_launch (desc, &err);
   g_free (desc);
-  fail_unless (pipeline != NULL && err == NULL, "%s",
-      err ? err->message : "");
+  fail_unless (pipeline != NULL && err == NULL, "%s", err ? err->message : "");
   return pipeline;
 }
 

@@ -14,6 +14,8 @@
 
 #include <gst/gst.h>
 
+#include "fakekernel.h"
+
 G_BEGIN_DECLS
 
 typedef struct
@@ -26,6 +28,8 @@ TestClip *test_clip_new (const gchar * encoder, guint n_frames, gint width,
     gint height);
 
 void test_clip_free (TestClip * clip);
+
+guint64 test_clip_send (TestClip * clip, FakeKernel * fk, guint64 stream_id);
 
 GPtrArray *test_clip_reference_decode (TestClip * clip,
     const gchar * decoder);

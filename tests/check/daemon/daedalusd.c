@@ -35,28 +35,6 @@
 #define H264_ENCODER "openh264enc ! h264parse ! " \
   "video/x-h264,stream-format=byte-stream,alignment=au"
 
-static gboolean
-is_keyframe (GstBuffer * au)
-{
-  return !GST_BUFFER_FLAG_IS_SET (au, GST_BUFFER_FLAG_DELTA_UNIT);
-}
-
-static guint64
-send_clip (FakeKernel * fk, guint64 stream_id, TestClip * clip)
-{
-  guint64 first = 0;
-  guint i;
-
-  for (i = 0; i < clip->aus->len; i++) {
-    GstBuffer *au = g_ptr_array_index (clip->aus, i);
-    guint64 cookie = fake_kernel_decode (fk, stream_id, au, is_keyframe (au));
-
-    if (i == 0)
-      first = cookie;
-  }
-  return first;
-}
-
 typedef gboolean (*CondFunc) (gpointer data);
 
 /* runs the daemon's main context until @cond holds */
@@ -223,8 +201,8 @@ GST_START_TEST (test_two_codecs)
   fail_unless (daedalusd_get_pipeline (daemon, 1) != NULL);
   fail_unless (daedalusd_get_pipeline (daemon, 2) != NULL);
 
-  vp9_first = send_clip (fk, 1, vp9);
-  h264_first = send_clip (fk, 2, h264);
+  vp9_first = test_clip_send (vp9, fk, 1);
+  h264_first = test_clip_send (h264, fk, 2);
   fake_kernel_drain (fk, 1);
   fake_kernel_drain (fk, 2);
   wait_frames (fk, daemon, 1, N_FRAMES);
@@ -272,14 +250,14 @@ GST_START_TEST (test_error_fails_one_stream)
   fake_kernel_open_stream (fk, 2, V4L2_PIX_FMT_H264, WIDTH, HEIGHT);
   wait_pipelines (fk, daemon, 2);
 
-  send_clip (fk, 2, h264);
+  test_clip_send (h264, fk, 2);
   wait_errors (fk, daemon, 2, 1);
   wait_pipelines (fk, daemon, 1);
   fail_unless (daedalusd_get_pipeline (daemon, 1) != NULL);
   fail_unless (daedalusd_get_pipeline (daemon, 2) == NULL);
 
   /* the other stream goes on */
-  send_clip (fk, 1, vp9);
+  test_clip_send (vp9, fk, 1);
   fake_kernel_drain (fk, 1);
   wait_frames (fk, daemon, 1, N_FRAMES);
   fail_unless_equals_int (fake_kernel_count_errors (fk, 1), 0);

@@ -46,26 +46,16 @@ teardown_vp9 (void)
   g_ptr_array_unref (vp9_ref);
 }
 
-static gboolean
-is_keyframe (GstBuffer * au)
-{
-  return !GST_BUFFER_FLAG_IS_SET (au, GST_BUFFER_FLAG_DELTA_UNIT);
-}
-
-/* sends the clip; returns the first cookie */
+/* sends the clip and drains the stream; returns the first cookie once the
+ * kernel has @n_drained DRAIN_DONEs in all */
 static guint64
-send_clip (FakeKernel * fk, guint64 stream_id, TestClip * clip)
+send_and_drain (FakeKernel * fk, guint64 stream_id, TestClip * clip,
+    guint n_drained)
 {
-  guint64 first_cookie = 0;
-  guint i;
+  guint64 first_cookie = test_clip_send (clip, fk, stream_id);
 
-  for (i = 0; i < clip->aus->len; i++) {
-    GstBuffer *au = g_ptr_array_index (clip->aus, i);
-    guint64 cookie = fake_kernel_decode (fk, stream_id, au, is_keyframe (au));
-
-    if (i == 0)
-      first_cookie = cookie;
-  }
+  fake_kernel_drain (fk, stream_id);
+  fail_unless (fake_kernel_wait_drain_done (fk, n_drained, TIMEOUT_MS));
   return first_cookie;
 }
 
@@ -165,10 +155,7 @@ GST_START_TEST (test_vp9_roundtrip)
   fail_unless (has_vp9);
 
   fake_kernel_open_stream (fk, 1, V4L2_PIX_FMT_VP9, WIDTH, HEIGHT);
-  first_cookie = send_clip (fk, 1, vp9_clip);
-  fake_kernel_drain (fk, 1);
-
-  fail_unless (fake_kernel_wait_drain_done (fk, 1, TIMEOUT_MS));
+  first_cookie = send_and_drain (fk, 1, vp9_clip, 1);
   fail_unless (fake_kernel_wait_consumed (fk, vp9_clip->aus->len, TIMEOUT_MS));
   fake_kernel_close_stream (fk, 1);
   stop_pipeline (pipeline);
@@ -202,14 +189,10 @@ GST_START_TEST (test_vp9_drain_and_continue)
   guint64 first_cookie1, first_cookie2;
 
   fake_kernel_open_stream (fk, 1, V4L2_PIX_FMT_VP9, WIDTH, HEIGHT);
-  first_cookie1 = send_clip (fk, 1, vp9_clip);
-  fake_kernel_drain (fk, 1);
-  fail_unless (fake_kernel_wait_drain_done (fk, 1, TIMEOUT_MS));
+  first_cookie1 = send_and_drain (fk, 1, vp9_clip, 1);
   fail_unless_equals_int (fake_kernel_get_frames (fk)->len, N_FRAMES);
 
-  first_cookie2 = send_clip (fk, 1, vp9_clip);
-  fake_kernel_drain (fk, 1);
-  fail_unless (fake_kernel_wait_drain_done (fk, 2, TIMEOUT_MS));
+  first_cookie2 = send_and_drain (fk, 1, vp9_clip, 2);
   fail_unless (fake_kernel_wait_consumed (fk, 2 * vp9_clip->aus->len,
           TIMEOUT_MS));
   fake_kernel_close_stream (fk, 1);
@@ -233,16 +216,12 @@ GST_START_TEST (test_vp9_two_streams)
   guint64 first_cookie1, first_cookie2;
 
   fake_kernel_open_stream (fk, 1, V4L2_PIX_FMT_VP9, WIDTH, HEIGHT);
-  first_cookie1 = send_clip (fk, 1, vp9_clip);
-  fake_kernel_drain (fk, 1);
-  fail_unless (fake_kernel_wait_drain_done (fk, 1, TIMEOUT_MS));
+  first_cookie1 = send_and_drain (fk, 1, vp9_clip, 1);
   fail_unless (fake_kernel_wait_consumed (fk, vp9_clip->aus->len, TIMEOUT_MS));
   fake_kernel_close_stream (fk, 1);
 
   fake_kernel_open_stream (fk, 2, V4L2_PIX_FMT_VP9, 0, 0);
-  first_cookie2 = send_clip (fk, 2, vp9_clip);
-  fake_kernel_drain (fk, 2);
-  fail_unless (fake_kernel_wait_drain_done (fk, 2, TIMEOUT_MS));
+  first_cookie2 = send_and_drain (fk, 2, vp9_clip, 2);
   fail_unless (fake_kernel_wait_consumed (fk, 2 * vp9_clip->aus->len,
           TIMEOUT_MS));
   fake_kernel_close_stream (fk, 2);
@@ -274,11 +253,9 @@ GST_START_TEST (test_vp9_flush)
   guint i, start;
 
   fake_kernel_open_stream (fk, 1, V4L2_PIX_FMT_VP9, WIDTH, HEIGHT);
-  first_cookie1 = send_clip (fk, 1, vp9_clip);
+  first_cookie1 = test_clip_send (vp9_clip, fk, 1);
   epoch = fake_kernel_flush (fk, 1);
-  first_cookie2 = send_clip (fk, 1, vp9_clip);
-  fake_kernel_drain (fk, 1);
-  fail_unless (fake_kernel_wait_drain_done (fk, 1, TIMEOUT_MS));
+  first_cookie2 = send_and_drain (fk, 1, vp9_clip, 1);
   fail_unless (fake_kernel_wait_consumed (fk, 2 * vp9_clip->aus->len,
           TIMEOUT_MS));
   fake_kernel_close_stream (fk, 1);
@@ -365,9 +342,7 @@ GST_START_TEST (test_mpeg4_bframes)
 
   pipeline = start_pipeline (fk, "mpeg4videoparse ! avdec_mpeg4");
   fake_kernel_open_stream (fk, 7, V4L2_PIX_FMT_MPEG4, WIDTH, HEIGHT);
-  first_cookie = send_clip (fk, 7, clip);
-  fake_kernel_drain (fk, 7);
-  fail_unless (fake_kernel_wait_drain_done (fk, 1, TIMEOUT_MS));
+  first_cookie = send_and_drain (fk, 7, clip, 1);
   fail_unless (fake_kernel_wait_consumed (fk, clip->aus->len, TIMEOUT_MS));
   fake_kernel_close_stream (fk, 7);
   stop_pipeline (pipeline);
