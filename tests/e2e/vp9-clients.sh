@@ -6,7 +6,8 @@
 #   (b) FFmpeg's vp9_v4l2m2m,
 # and checks every frame's MD5 against CLIPDIR/ref.md5 (direct software
 # decode); then runs v4l2-compliance on the node, without and with
-# streaming (CLIPDIR/clip.hdr), which must report 0 failures.  Prints one PASS/FAIL line per check; exits non-zero on any FAIL.
+# streaming (CLIPDIR/clip.hdr), which must report 0 failures; and, under
+# daedalusd, decodes with three FFmpeg clients at once.  Prints one PASS/FAIL line per check; exits non-zero on any FAIL.
 set -uo pipefail
 clip=${1:?usage: vp9-clients.sh CLIPDIR RESULTDIR}
 res=${2:?usage: vp9-clients.sh CLIPDIR RESULTDIR}
@@ -68,5 +69,30 @@ fi
 "$here/compliance.sh" "$node" "$res/streaming" -s10 \
 	--stream-from-hdr "$clip/clip.hdr" || fails=$((fails + 1))
 
-echo "e2e: $((4 - fails)) passed, $fails failed"
+checks=4
+# (e) three FFmpeg clients at once, each its own stream (daedalusd runs a
+# pipeline per stream; the bare gst-launch daemon serves one at a time)
+if [ "${DAEDALUS_DAEMON:-daedalusd}" = daedalusd ]; then
+	checks=5
+	for i in 1 2 3; do
+		timeout 300 "$here/framemd5.sh" "$res/concurrent$i.md5" -c:v vp9_v4l2m2m \
+			-i "$clip/clip.ivf" > "$res/concurrent$i.log" 2>&1 &
+	done
+	wait
+	ok=0
+	for i in 1 2 3; do
+		cmp -s "$clip/ref.md5" "$res/concurrent$i.md5" && ok=$((ok + 1))
+	done
+	if [ "$ok" -eq 3 ]; then
+		echo "PASS 3 concurrent ffmpeg-vp9_v4l2m2m clients: each $nref/$nref frames bit-exact"
+	else
+		echo "FAIL 3 concurrent ffmpeg-vp9_v4l2m2m clients: $ok of 3 bit-exact"
+		tail -n 3 "$res"/concurrent*.log
+		fails=$((fails + 1))
+	fi
+else
+	echo "SKIP concurrent clients: the bare gst-launch daemon serves one stream at a time"
+fi
+
+echo "e2e: $((checks - fails)) passed, $fails failed"
 [ "$fails" -eq 0 ]
