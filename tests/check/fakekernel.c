@@ -315,12 +315,29 @@ stream_free (FakeStream * s)
   g_free (s);
 }
 
+/* A kernel that offers VP9, H.264 and MPEG-4 Part 2. */
 FakeKernel *
 fake_kernel_new (guint16 major, guint n_capture_buffers)
+{
+  static const guint32 codecs[] = {
+    V4L2_PIX_FMT_VP9, V4L2_PIX_FMT_H264, V4L2_PIX_FMT_MPEG4
+  };
+
+  return fake_kernel_new_full (major, n_capture_buffers, codecs,
+      G_N_ELEMENTS (codecs));
+}
+
+/* A kernel whose HELLO offers @codecs (V4L2 fourccs). */
+FakeKernel *
+fake_kernel_new_full (guint16 major, guint n_capture_buffers,
+    const guint32 * codecs, guint n_codecs)
 {
   FakeKernel *fk = g_new0 (FakeKernel, 1);
   struct daedalus_msg_hello hello;
   gint sv[2];
+  guint i;
+
+  g_assert (n_codecs <= DAEDALUS_MAX_CODECS);
 
   g_assert (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
   fk->fd = sv[0];
@@ -345,10 +362,9 @@ fake_kernel_new (guint16 major, guint n_capture_buffers)
   hello.major = major;
   hello.minor = DAEDALUS_PROTO_MINOR;
   hello.max_msg_size = 65536;
-  hello.num_codecs = 3;
-  hello.codecs[0] = V4L2_PIX_FMT_VP9;
-  hello.codecs[1] = V4L2_PIX_FMT_H264;
-  hello.codecs[2] = V4L2_PIX_FMT_MPEG4;
+  hello.num_codecs = n_codecs;
+  for (i = 0; i < n_codecs; i++)
+    hello.codecs[i] = codecs[i];
   send_msg (fk, &hello, sizeof (hello), NULL, 0);
 
   fk->thread = g_thread_new ("fakekernel", (GThreadFunc) reader, fk);

@@ -36,6 +36,9 @@ typedef struct
 
 FakeKernel *fake_kernel_new (guint16 major, guint n_capture_buffers);
 
+FakeKernel *fake_kernel_new_full (guint16 major, guint n_capture_buffers,
+    const guint32 * codecs, guint n_codecs);
+
 void fake_kernel_free (FakeKernel * fk);
 
 gint fake_kernel_get_fd (FakeKernel * fk);

@@ -22,93 +22,15 @@
 #include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
 
-#include "daedalusd-config.h"
-#include "daedalusd-daemon.h"
-#include "fakekernel.h"
+#include "daemontest.h"
 #include "testclip.h"
 
-#define TIMEOUT_MS 30000
 #define N_FRAMES 12
 #define WIDTH 320
 #define HEIGHT 240
 #define VP9_ENCODER "vp9enc deadline=1 keyframe-max-dist=10"
 #define H264_ENCODER "openh264enc ! h264parse ! " \
   "video/x-h264,stream-format=byte-stream,alignment=au"
-
-typedef gboolean (*CondFunc) (gpointer data);
-
-/* runs the daemon's main context until @cond holds */
-static gboolean
-iterate_until (CondFunc cond, gpointer data)
-{
-  gint64 end = g_get_monotonic_time () + TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
-
-  while (!cond (data)) {
-    if (g_get_monotonic_time () > end)
-      return FALSE;
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (2000);
-  }
-  return TRUE;
-}
-
-typedef struct
-{
-  FakeKernel *fk;
-  Daedalusd *daemon;
-  guint64 stream_id;
-  guint n;
-} Wait;
-
-static gboolean
-have_pipelines (gpointer data)
-{
-  Wait *w = data;
-
-  return daedalusd_get_n_pipelines (w->daemon) == w->n;
-}
-
-static gboolean
-have_frames (gpointer data)
-{
-  Wait *w = data;
-
-  return fake_kernel_count_frames (w->fk, w->stream_id) >= w->n;
-}
-
-static gboolean
-have_errors (gpointer data)
-{
-  Wait *w = data;
-
-  return fake_kernel_count_errors (w->fk, w->stream_id) >= w->n;
-}
-
-static void
-wait_pipelines (FakeKernel * fk, Daedalusd * daemon, guint n)
-{
-  Wait w = { fk, daemon, 0, n };
-
-  fail_unless (iterate_until (have_pipelines, &w), "%u pipelines, not %u",
-      daedalusd_get_n_pipelines (daemon), n);
-}
-
-static void
-wait_frames (FakeKernel * fk, Daedalusd * daemon, guint64 id, guint n)
-{
-  Wait w = { fk, daemon, id, n };
-
-  fail_unless (iterate_until (have_frames, &w), "stream %" G_GUINT64_FORMAT
-      ": %u frames, not %u", id, fake_kernel_count_frames (fk, id), n);
-}
-
-static void
-wait_errors (FakeKernel * fk, Daedalusd * daemon, guint64 id, guint n)
-{
-  Wait w = { fk, daemon, id, n };
-
-  fail_unless (iterate_until (have_errors, &w));
-}
 
 /* the frames of @id, in order, are the reference pictures */
 static void
@@ -131,33 +53,15 @@ check_frames (FakeKernel * fk, guint64 id, guint64 first_cookie,
   fail_unless_equals_int (n, ref->len);
 }
 
-static gboolean
-hello_has (FakeKernel * fk, guint32 codec)
-{
-  const struct daedalus_msg_hello *hello = fake_kernel_get_hello (fk);
-  guint i;
-
-  for (i = 0; i < hello->num_codecs; i++) {
-    if (hello->codecs[i] == codec)
-      return TRUE;
-  }
-  return FALSE;
-}
-
 static Daedalusd *
 start_daemon (FakeKernel * fk, const gchar * const *cli)
 {
   GError *err = NULL;
   DaedalusdConfig *config;
-  Daedalusd *daemon;
 
   config = daedalusd_config_load (NULL, FALSE, cli, &err);
   fail_unless (config != NULL, "%s", err ? err->message : "");
-  daemon = daedalusd_new (config, TRUE);
-  fail_unless (daedalusd_connect (daemon, NULL, fake_kernel_get_fd (fk),
-          &err), "%s", err ? err->message : "");
-  fail_unless (fake_kernel_wait_hello (fk, TIMEOUT_MS));
-  return daemon;
+  return daemon_test_start (fk, config);
 }
 
 static const gchar *
@@ -191,13 +95,13 @@ GST_START_TEST (test_two_codecs)
 
   daemon = start_daemon (fk, NULL);
   /* the fake kernel offers VP9, H.264 and MPEG-4 Part 2; all decodable */
-  fail_unless (hello_has (fk, V4L2_PIX_FMT_VP9));
-  fail_unless (hello_has (fk, V4L2_PIX_FMT_H264));
-  fail_if (hello_has (fk, V4L2_PIX_FMT_HEVC));
+  fail_unless (daemon_test_hello_has (fk, V4L2_PIX_FMT_VP9));
+  fail_unless (daemon_test_hello_has (fk, V4L2_PIX_FMT_H264));
+  fail_if (daemon_test_hello_has (fk, V4L2_PIX_FMT_HEVC));
 
   fake_kernel_open_stream (fk, 1, V4L2_PIX_FMT_VP9, WIDTH, HEIGHT);
   fake_kernel_open_stream (fk, 2, V4L2_PIX_FMT_H264, WIDTH, HEIGHT);
-  wait_pipelines (fk, daemon, 2);
+  daemon_test_wait_pipelines (fk, daemon, 2);
   fail_unless (daedalusd_get_pipeline (daemon, 1) != NULL);
   fail_unless (daedalusd_get_pipeline (daemon, 2) != NULL);
 
@@ -205,16 +109,16 @@ GST_START_TEST (test_two_codecs)
   h264_first = test_clip_send (h264, fk, 2);
   fake_kernel_drain (fk, 1);
   fake_kernel_drain (fk, 2);
-  wait_frames (fk, daemon, 1, N_FRAMES);
-  wait_frames (fk, daemon, 2, N_FRAMES);
-  fail_unless (fake_kernel_wait_drain_done (fk, 2, TIMEOUT_MS));
+  daemon_test_wait_frames (fk, daemon, 1, N_FRAMES);
+  daemon_test_wait_frames (fk, daemon, 2, N_FRAMES);
+  fail_unless (fake_kernel_wait_drain_done (fk, 2, DAEMON_TEST_TIMEOUT_MS));
 
   /* STREAM_CLOSE tears down that pipeline only */
   fake_kernel_close_stream (fk, 1);
-  wait_pipelines (fk, daemon, 1);
+  daemon_test_wait_pipelines (fk, daemon, 1);
   fail_unless (daedalusd_get_pipeline (daemon, 2) != NULL);
   fake_kernel_close_stream (fk, 2);
-  wait_pipelines (fk, daemon, 0);
+  daemon_test_wait_pipelines (fk, daemon, 0);
 
   daedalusd_free (daemon);
   check_frames (fk, 1, vp9_first, vp9_ref);
@@ -248,27 +152,27 @@ GST_START_TEST (test_error_fails_one_stream)
 
   fake_kernel_open_stream (fk, 1, V4L2_PIX_FMT_VP9, WIDTH, HEIGHT);
   fake_kernel_open_stream (fk, 2, V4L2_PIX_FMT_H264, WIDTH, HEIGHT);
-  wait_pipelines (fk, daemon, 2);
+  daemon_test_wait_pipelines (fk, daemon, 2);
 
   test_clip_send (h264, fk, 2);
-  wait_errors (fk, daemon, 2, 1);
-  wait_pipelines (fk, daemon, 1);
+  daemon_test_wait_errors (fk, daemon, 2, 1);
+  daemon_test_wait_pipelines (fk, daemon, 1);
   fail_unless (daedalusd_get_pipeline (daemon, 1) != NULL);
   fail_unless (daedalusd_get_pipeline (daemon, 2) == NULL);
 
   /* the other stream goes on */
   test_clip_send (vp9, fk, 1);
   fake_kernel_drain (fk, 1);
-  wait_frames (fk, daemon, 1, N_FRAMES);
+  daemon_test_wait_frames (fk, daemon, 1, N_FRAMES);
   fail_unless_equals_int (fake_kernel_count_errors (fk, 1), 0);
   fail_unless_equals_int (fake_kernel_count_errors (fk, 2), 1);
 
   /* restart: the kernel opens stream 2 again */
   fake_kernel_open_stream (fk, 2, V4L2_PIX_FMT_H264, WIDTH, HEIGHT);
-  wait_pipelines (fk, daemon, 2);
+  daemon_test_wait_pipelines (fk, daemon, 2);
   fake_kernel_close_stream (fk, 2);
   fake_kernel_close_stream (fk, 1);
-  wait_pipelines (fk, daemon, 0);
+  daemon_test_wait_pipelines (fk, daemon, 0);
 
   daedalusd_free (daemon);
   fail_unless_equals_int (fake_kernel_count_errors (fk, 1), 0);
@@ -292,20 +196,20 @@ GST_START_TEST (test_codec_gone_after_reload)
   Daedalusd *daemon = start_daemon (fk, NULL);
   DaedalusdConfig *config;
 
-  fail_unless (hello_has (fk, V4L2_PIX_FMT_H264));
+  fail_unless (daemon_test_hello_has (fk, V4L2_PIX_FMT_H264));
   config = daedalusd_config_load (NULL, FALSE, cli, NULL);
   fail_unless (config != NULL);
   daedalusd_set_config (daemon, config);
 
   fake_kernel_open_stream (fk, 7, V4L2_PIX_FMT_H264, WIDTH, HEIGHT);
-  wait_errors (fk, daemon, 7, 1);
-  wait_pipelines (fk, daemon, 0);
+  daemon_test_wait_errors (fk, daemon, 7, 1);
+  daemon_test_wait_pipelines (fk, daemon, 0);
   /* the next one still works */
   fake_kernel_open_stream (fk, 8, V4L2_PIX_FMT_VP9, WIDTH, HEIGHT);
-  wait_pipelines (fk, daemon, 1);
+  daemon_test_wait_pipelines (fk, daemon, 1);
   fake_kernel_close_stream (fk, 7);
   fake_kernel_close_stream (fk, 8);
-  wait_pipelines (fk, daemon, 0);
+  daemon_test_wait_pipelines (fk, daemon, 0);
   daedalusd_free (daemon);
   fail_unless_equals_int (fake_kernel_get_errors (fk)->len, 1);
   fake_kernel_free (fk);
@@ -321,10 +225,10 @@ GST_START_TEST (test_stream_before_connect)
 
   fake_kernel_open_stream (fk, 3, V4L2_PIX_FMT_VP9, WIDTH, HEIGHT);
   daemon = start_daemon (fk, NULL);
-  wait_pipelines (fk, daemon, 1);
+  daemon_test_wait_pipelines (fk, daemon, 1);
   fail_unless (daedalusd_get_pipeline (daemon, 3) != NULL);
   fake_kernel_close_stream (fk, 3);
-  wait_pipelines (fk, daemon, 0);
+  daemon_test_wait_pipelines (fk, daemon, 0);
   daedalusd_free (daemon);
   fail_unless_equals_int (fake_kernel_get_errors (fk)->len, 0);
   fake_kernel_free (fk);
@@ -355,9 +259,9 @@ GST_START_TEST (test_lost)
 
   daedalusd_set_lost_func (daemon, on_lost, NULL);
   fake_kernel_open_stream (fk, 1, V4L2_PIX_FMT_VP9, WIDTH, HEIGHT);
-  wait_pipelines (fk, daemon, 1);
+  daemon_test_wait_pipelines (fk, daemon, 1);
   fake_kernel_hang_up (fk);
-  fail_unless (iterate_until (is_lost, NULL));
+  fail_unless (daemon_test_iterate_until (is_lost, NULL));
   fail_unless_equals_int (daedalusd_get_n_pipelines (daemon), 0);
   daedalusd_free (daemon);
   fake_kernel_free (fk);
