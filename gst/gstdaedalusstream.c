@@ -51,6 +51,11 @@ struct _GstDaedalusStream
   guint32 generation;           /* capture generation */
   GHashTable *capture;          /* index -> GstDaedalusCaptureBuffer */
   GQueue free_capture;          /* announced, not yet used, oldest first */
+  gboolean have_format;
+  struct daedalus_msg_format format;    /* the last FORMAT sent */
+  gboolean awaiting_reset;      /* a resolution change: the kernel takes the
+                                 * buffers back, none of this generation is
+                                 * to be used */
 };
 
 G_DEFINE_TYPE (GstDaedalusStream, gst_daedalus_stream, GST_TYPE_OBJECT);
@@ -250,6 +255,7 @@ capture_reset_locked (GstDaedalusStream * stream, guint32 generation)
   GST_DEBUG_OBJECT (stream, "capture generation %u -> %u",
       stream->generation, generation);
   stream->generation = generation;
+  stream->awaiting_reset = FALSE;
   g_queue_clear_full (&stream->free_capture,
       (GDestroyNotify) gst_daedalus_capture_buffer_unref);
   g_hash_table_remove_all (stream->capture);
@@ -274,7 +280,8 @@ _gst_daedalus_stream_capture_buffer (GstDaedalusStream * stream,
   guint i;
 
   g_mutex_lock (&stream->lock);
-  if (msg->generation < stream->generation) {
+  if (msg->generation < stream->generation ||
+      (stream->awaiting_reset && msg->generation == stream->generation)) {
     GST_DEBUG_OBJECT (stream, "buffer %u of old generation %u", msg->index,
         msg->generation);
     goto done;
@@ -582,6 +589,30 @@ gint
 gst_daedalus_stream_send_format (GstDaedalusStream * stream,
     struct daedalus_msg_format *format)
 {
+  const struct daedalus_msg_format *old = &stream->format;
+
+  /* a change the kernel answers with CAPTURE_RESET while CAPTURE streams
+   * (docs/protocol.md): the buffers announced so far are not for the
+   * frames of the new format */
+  g_mutex_lock (&stream->lock);
+  if (stream->have_format && g_hash_table_size (stream->capture) > 0 &&
+      (old->width != format->width || old->height != format->height ||
+          old->visible_left != format->visible_left ||
+          old->visible_top != format->visible_top ||
+          old->visible_width != format->visible_width ||
+          old->visible_height != format->visible_height ||
+          old->min_buffers != format->min_buffers ||
+          old->bit_depth != format->bit_depth)) {
+    GST_DEBUG_OBJECT (stream, "resolution change: dropping the buffers of "
+        "generation %u", stream->generation);
+    stream->awaiting_reset = TRUE;
+    g_queue_clear_full (&stream->free_capture,
+        (GDestroyNotify) gst_daedalus_capture_buffer_unref);
+    g_hash_table_remove_all (stream->capture);
+  }
+  stream->format = *format;
+  stream->have_format = TRUE;
+  g_mutex_unlock (&stream->lock);
   return send_msg (stream, format, sizeof (*format), DAEDALUS_MSG_FORMAT);
 }
 

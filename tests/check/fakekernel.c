@@ -199,11 +199,15 @@ handle_frame (FakeKernel * fk, FakeStream * s,
   rec.index = f->index;
   rec.flags = f->flags;
   rec.seqnum = fk->seqnum;
+  rec.generation = f->generation;
+  rec.width = ci->width;
+  rec.height = ci->height;
+  rec.n_formats = fk->formats->len;
   map = mmap (NULL, ci->mem_plane_length[0], PROT_READ, MAP_SHARED, b->fd, 0);
   g_assert (map != MAP_FAILED);
   rec.checksum = fake_kernel_checksum_nv12 (map + ci->color_planes[0].offset,
       ci->color_planes[0].stride, map + ci->color_planes[1].offset,
-      ci->color_planes[1].stride, s->width, s->height);
+      ci->color_planes[1].stride, ci->width, ci->height);
   munmap (map, ci->mem_plane_length[0]);
   g_array_append_val (fk->frames, rec);
 
@@ -506,6 +510,14 @@ fake_kernel_close_stream (FakeKernel * fk, guint64 stream_id)
   g_mutex_lock (&fk->lock);
   g_hash_table_remove (fk->streams, &stream_id);
   g_mutex_unlock (&fk->lock);
+}
+
+/* anything, as it is: for malformed messages */
+void
+fake_kernel_send_raw (FakeKernel * fk, gconstpointer msg, gsize size,
+    const gint * fds, guint n_fds)
+{
+  send_msg (fk, msg, size, fds, n_fds);
 }
 
 static gboolean

@@ -32,6 +32,9 @@ typedef struct
   guint32 flags;
   guint seqnum;                 /* order of all messages received */
   gchar *checksum;              /* of the visible NV12 picture */
+  guint32 generation;           /* of the buffer's announcement */
+  guint width, height;          /* of the buffer, as announced */
+  guint n_formats;              /* FORMATs received before the FRAME */
 } FakeFrame;
 
 FakeKernel *fake_kernel_new (guint16 major, guint n_capture_buffers);
@@ -56,6 +59,9 @@ void fake_kernel_drain (FakeKernel * fk, guint64 stream_id);
 guint32 fake_kernel_flush (FakeKernel * fk, guint64 stream_id);
 
 void fake_kernel_close_stream (FakeKernel * fk, guint64 stream_id);
+
+void fake_kernel_send_raw (FakeKernel * fk, gconstpointer msg, gsize size,
+    const gint * fds, guint n_fds);
 
 gboolean fake_kernel_wait_hello (FakeKernel * fk, guint timeout_ms);
 

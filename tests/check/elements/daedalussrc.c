@@ -15,7 +15,9 @@
 #include "config.h"
 #endif
 
+#define _GNU_SOURCE
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <linux/videodev2.h>
 #include <gst/check/gstcheck.h>
@@ -203,6 +205,171 @@ GST_START_TEST (test_shared_connection)
 
 GST_END_TEST;
 
+static void
+send_capture_buffer (FakeKernel * fk, guint64 stream_id, guint mem_planes,
+    guint color_mem_plane)
+{
+  struct daedalus_msg_capture_buffer cb;
+  gint fd = memfd_create ("junk", MFD_CLOEXEC);
+
+  fail_unless (fd >= 0);
+  fail_unless (ftruncate (fd, 64 * 48 * 2) == 0);
+  memset (&cb, 0, sizeof (cb));
+  cb.hdr.size = sizeof (cb);
+  cb.hdr.type = DAEDALUS_MSG_CAPTURE_BUFFER;
+  cb.hdr.stream_id = stream_id;
+  cb.pixelformat = V4L2_PIX_FMT_NV12;
+  cb.width = 64;
+  cb.height = 48;
+  cb.num_mem_planes = mem_planes;
+  cb.mem_plane_length[0] = 64 * 48 * 2;
+  cb.num_color_planes = 2;
+  cb.color_planes[0].stride = 64;
+  cb.color_planes[1].mem_plane = color_mem_plane;
+  cb.color_planes[1].offset = 64 * 48;
+  cb.color_planes[1].stride = 64;
+  fake_kernel_send_raw (fk, &cb, sizeof (cb), &fd, 1);
+  close (fd);
+}
+
+static void
+send_decode (FakeKernel * fk, guint64 stream_id, guint64 cookie,
+    guint32 size, guint32 bytesused, gsize len)
+{
+  guint8 buf[256] = { 0, };
+  struct daedalus_msg_decode *d = (gpointer) buf;
+
+  g_assert (len <= sizeof (buf));
+  d->hdr.size = size;
+  d->hdr.type = DAEDALUS_MSG_DECODE;
+  d->hdr.stream_id = stream_id;
+  d->cookie = cookie;
+  d->flags = DAEDALUS_DECODE_FLAG_KEYFRAME;
+  d->bytesused = bytesused;
+  memset (d + 1, 0x55, sizeof (buf) - sizeof (*d));
+  fake_kernel_send_raw (fk, buf, len, NULL, 0);
+}
+
+/* The kernel side sends garbage: every malformed message is dropped (the
+ * library logs it), nothing crashes or hangs, nothing is answered, and the
+ * stream then decodes as if nothing had happened. */
+GST_START_TEST (test_malformed_messages)
+{
+  FakeKernel *fk = fake_kernel_new (DAEDALUS_PROTO_MAJOR, 4);
+  TestClip *clip = test_clip_new ("vp9enc deadline=1", 5, 64, 48);
+  GstElement *pipeline = test_pipeline_new ("vp9parse ! avdec_vp9",
+      fake_kernel_get_fd (fk));
+  GRand *rand = g_rand_new_with_seed (3);
+  struct daedalus_msg_hdr hdr;
+  guint8 junk[sizeof (struct daedalus_msg_format)];
+  GArray *consumed;
+  GstMessage *msg;
+  guint i, n = 0;
+
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless (fake_kernel_wait_hello (fk, TIMEOUT_MS));
+  fake_kernel_open_stream (fk, 1, V4L2_PIX_FMT_VP9, 64, 48);
+
+  /* truncated header */
+  memset (&hdr, 0, sizeof (hdr));
+  hdr.size = 8;
+  hdr.type = DAEDALUS_MSG_DRAIN;
+  hdr.stream_id = 1;
+  fake_kernel_send_raw (fk, &hdr, 8, NULL, 0);
+  /* a header alone, of a DECODE */
+  hdr.size = sizeof (hdr);
+  hdr.type = DAEDALUS_MSG_DECODE;
+  fake_kernel_send_raw (fk, &hdr, sizeof (hdr), NULL, 0);
+  /* flags set */
+  hdr.type = DAEDALUS_MSG_DRAIN;
+  hdr.flags = 1;
+  fake_kernel_send_raw (fk, &hdr, sizeof (hdr), NULL, 0);
+  hdr.flags = 0;
+  /* unknown type (ignored) */
+  hdr.type = 0x7777;
+  fake_kernel_send_raw (fk, &hdr, sizeof (hdr), NULL, 0);
+  /* size larger than the datagram */
+  send_decode (fk, 1, 1000, 4096, 16, sizeof (struct daedalus_msg_decode) +
+      16);
+  /* bytesused beyond the message */
+  send_decode (fk, 1, 1001, sizeof (struct daedalus_msg_decode) + 16, 100000,
+      sizeof (struct daedalus_msg_decode) + 16);
+  /* CAPTURE_BUFFERs: 0 and 5 memory planes, a colour plane outside */
+  send_capture_buffer (fk, 1, 0, 0);
+  send_capture_buffer (fk, 1, DAEDALUS_MAX_PLANES + 1, 0);
+  send_capture_buffer (fk, 1, 1, 1);
+  /* FORMAT-sized junk: the wrong direction, then random bytes */
+  memset (junk, 0, sizeof (junk));
+  hdr.size = sizeof (junk);
+  hdr.type = DAEDALUS_MSG_FORMAT;
+  memcpy (junk, &hdr, sizeof (hdr));
+  fake_kernel_send_raw (fk, junk, sizeof (junk), NULL, 0);
+  for (i = 0; i < 200; i++) {
+    guint j;
+
+    for (j = 0; j < sizeof (junk); j++)
+      junk[j] = g_rand_int (rand);
+    /* mostly with a right size and a known type, to get past the header */
+    hdr.size = i % 4 ? sizeof (junk) : g_rand_int (rand);
+    hdr.type = i % 2 ? g_rand_int_range (rand, 1, 9) : g_rand_int (rand);
+    hdr.flags = 0;
+    hdr.stream_id = i % 3 ? 1 : g_rand_int (rand);
+    if (i % 5)
+      memcpy (junk, &hdr, sizeof (hdr));
+    /* never a well-formed FLUSH, DRAIN or CLOSE of stream 1 by chance */
+    if (hdr.stream_id == 1 && hdr.type != DAEDALUS_MSG_DECODE &&
+        hdr.type != DAEDALUS_MSG_CAPTURE_BUFFER)
+      hdr.type = 0x7000 + i;
+    memcpy (junk, &hdr, sizeof (hdr));
+    fake_kernel_send_raw (fk, junk, sizeof (junk), NULL, 0);
+  }
+  /* well-formed, for a stream nobody opened */
+  send_decode (fk, 99, 2000, sizeof (struct daedalus_msg_decode) + 16, 16,
+      sizeof (struct daedalus_msg_decode) + 16);
+  send_capture_buffer (fk, 99, 1, 0);
+  {
+    struct daedalus_msg_epoch e = { {sizeof (e), DAEDALUS_MSG_DRAIN, 0, 99}, };
+
+    fake_kernel_send_raw (fk, &e, sizeof (e), NULL, 0);
+  }
+
+  /* the real stream goes on */
+  for (i = 0; i < clip->aus->len; i++)
+    fake_kernel_decode (fk, 1, g_ptr_array_index (clip->aus, i), i == 0);
+  fake_kernel_drain (fk, 1);
+  fail_unless (fake_kernel_wait_drain_done (fk, 1, TIMEOUT_MS));
+  fail_unless (fake_kernel_wait_consumed (fk, clip->aus->len, TIMEOUT_MS));
+  fake_kernel_close_stream (fk, 1);
+
+  msg = test_pipeline_poll_error (pipeline, 0);
+  fail_if (msg != NULL);
+  fail_unless (set_null_time (pipeline) < 2 * G_USEC_PER_SEC);
+  gst_object_unref (pipeline);
+
+  consumed = fake_kernel_get_consumed (fk);
+  for (i = 0; i < consumed->len; i++) {
+    struct daedalus_msg_consumed *c =
+        &g_array_index (consumed, struct daedalus_msg_consumed, i);
+
+    fail_unless_equals_uint64 (c->hdr.stream_id, 1);
+    fail_unless (c->cookie <= clip->aus->len, "CONSUMED for junk %"
+        G_GUINT64_FORMAT, (guint64) c->cookie);
+    fail_unless_equals_int (c->status, 0);
+    n++;
+  }
+  fail_unless_equals_int (n, clip->aus->len);
+  fail_unless_equals_int (fake_kernel_get_frames (fk)->len, clip->aus->len);
+  fail_unless_equals_int (fake_kernel_get_drain_done (fk)->len, 1);
+  fail_unless_equals_int (fake_kernel_get_errors (fk)->len, 0);
+  fail_unless_equals_int (fake_kernel_get_invalid (fk), 0);
+  g_rand_free (rand);
+  test_clip_free (clip);
+  fake_kernel_free (fk);
+}
+
+GST_END_TEST;
+
 static Suite *
 daedalussrc_suite (void)
 {
@@ -216,6 +383,7 @@ daedalussrc_suite (void)
   tcase_add_test (tc, test_wrong_major);
   tcase_add_test (tc, test_no_device);
   tcase_add_test (tc, test_shared_connection);
+  tcase_add_test (tc, test_malformed_messages);
   return s;
 }
 
