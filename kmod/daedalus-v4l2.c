@@ -1130,14 +1130,6 @@ static int vidioc_try_fmt_vid_out(struct file *file, void *priv,
 	return 0;
 }
 
-/* CAPTURE is what the stream is: TRY/S_FMT adjust, never fail */
-static int vidioc_try_fmt_vid_cap(struct file *file, void *priv,
-				  struct v4l2_format *f)
-{
-	f->fmt.pix_mp = file_to_ctx(file)->cap_fmt;
-	return 0;
-}
-
 static int vidioc_s_fmt_vid_out(struct file *file, void *priv,
 				struct v4l2_format *f)
 {
@@ -1169,7 +1161,7 @@ static int vidioc_s_fmt_vid_cap(struct file *file, void *priv,
 
 	if (vb2_is_busy(&ctx->cap_q))
 		return -EBUSY;
-	return vidioc_try_fmt_vid_cap(file, priv, f);
+	return vidioc_g_fmt_vid_cap(file, priv, f);
 }
 
 static int vidioc_g_selection(struct file *file, void *priv,
@@ -1456,7 +1448,8 @@ static const struct v4l2_ioctl_ops daedalus_ioctl_ops = {
 	.vidioc_g_fmt_vid_out_mplane = vidioc_g_fmt_vid_out,
 	.vidioc_g_fmt_vid_cap_mplane = vidioc_g_fmt_vid_cap,
 	.vidioc_try_fmt_vid_out_mplane = vidioc_try_fmt_vid_out,
-	.vidioc_try_fmt_vid_cap_mplane = vidioc_try_fmt_vid_cap,
+	/* CAPTURE is what the stream is: TRY/S_FMT adjust, never fail */
+	.vidioc_try_fmt_vid_cap_mplane = vidioc_g_fmt_vid_cap,
 	.vidioc_s_fmt_vid_out_mplane = vidioc_s_fmt_vid_out,
 	.vidioc_s_fmt_vid_cap_mplane = vidioc_s_fmt_vid_cap,
 	.vidioc_g_selection = vidioc_g_selection,

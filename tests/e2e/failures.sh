@@ -6,7 +6,8 @@
 #   2. a daemon alive but silent: the watchdog fails the stream;
 #   3. the daemon killed in the middle of a stream: the client gets errors
 #      and terminates;
-#   4. a daemon started again: a new stream decodes bit-exactly.
+#   4. a daemon started again: a new stream decodes bit-exactly;
+#   5. a second daemon is refused (daedalusd exit status 3).
 set -uo pipefail
 clip=${1:?usage: failures.sh CLIPDIR RESULTDIR}
 res=${2:?usage: failures.sh CLIPDIR RESULTDIR}
@@ -113,6 +114,19 @@ if wait_connected 60 && decode 300 "$res/restart.md5" &&
 else
 	fail "daemon restarted: no bit-exact decode"
 	tail -n 3 "$res/restart.md5.log" "$res/daemon2.log"
+fi
+
+# 5. a second daemon: refused, with its documented exit status 3
+if [ "$(cat "$connected")" = 1 ]; then
+	timeout 60 "$DAEDALUS_BUILD_DIR/daemon-elements/daedalusd" > "$res/daemon-second.log" 2>&1
+	rc=$?
+	if [ $rc -eq 3 ] && grep -qi 'already connected' "$res/daemon-second.log"; then
+		pass "second daemon: exit 3, $(head -c 120 "$res/daemon-second.log")"
+	else
+		fail "second daemon: exit $rc"; cat "$res/daemon-second.log"
+	fi
+else
+	fail "second daemon: no first daemon connected"
 fi
 kill -INT "$daemon" 2> /dev/null; wait "$daemon" 2> /dev/null
 
