@@ -572,9 +572,7 @@ static void out_buf_queue(struct daedalus_ctx *ctx, struct daedalus_buffer *buf)
 static void cap_buf_queue(struct daedalus_ctx *ctx, struct daedalus_buffer *buf)
 {
 	spin_lock(&ctx->lock);
-	if (ctx->failed) {
-		vb2_buffer_done(&buf->vb.vb2_buf, VB2_BUF_STATE_ERROR);
-	} else if (ctx->next_buf_last) {
+	if (ctx->next_buf_last) {
 		ctx->next_buf_last = false;
 		last_done_locked(ctx, buf, ctx->next_last_eos);
 	} else {
@@ -983,9 +981,12 @@ out:
  * @ctx: the stream
  * @conn_seq: only if it lives on this daemon connection; 0 for any
  *
- * Every buffer the driver holds comes back with V4L2_BUF_FLAG_ERROR and
- * both queues are put in the error state (-EIO) until the client
- * restarts them; restarting OUTPUT opens the stream on the daemon anew.
+ * Every buffer the driver holds comes back with V4L2_BUF_FLAG_ERROR, and
+ * OUTPUT is put in the error state (-EIO) until the client restarts it;
+ * restarting OUTPUT opens the stream on the daemon anew.  CAPTURE is not:
+ * a client that drains (DEC_CMD_STOP) gets its LAST buffer at once and
+ * ends, instead of polling an errored queue (FFmpeg 5.1 takes POLLERR for
+ * "try again" and would never finish its drain).
  */
 void daedalus_fail_stream(struct daedalus_ctx *ctx, u64 conn_seq)
 {
@@ -1000,7 +1001,6 @@ void daedalus_fail_stream(struct daedalus_ctx *ctx, u64 conn_seq)
 		return_list_locked(&ctx->cap_held, VB2_BUF_STATE_ERROR);
 		return_list_locked(&ctx->cap_avail, VB2_BUF_STATE_ERROR);
 		vb2_queue_error(&ctx->out_q);
-		vb2_queue_error(&ctx->cap_q);
 	}
 	spin_unlock(&ctx->lock);
 }
@@ -1399,10 +1399,13 @@ static int vidioc_decoder_cmd(struct file *file, void *priv,
 	} else if (dc->cmd == V4L2_DEC_CMD_START) {
 		ctx->stopped = false;
 		ctx->next_buf_last = false;
-	} else if (!ctx->out_streaming || ctx->stopped || ctx->failed) {
+	} else if (!ctx->out_streaming || ctx->stopped) {
 		/* nothing to drain: STOP never fails */
-	} else if (!ctx->sent_since_drain) {
-		/* the daemon holds nothing of this epoch: drained already */
+	} else if (!ctx->sent_since_drain || ctx->failed) {
+		/*
+		 * The daemon holds nothing of this epoch, or the stream
+		 * failed and nothing more will come: drained already.
+		 */
 		reclaim_and_last_locked(ctx, reset, true);
 		reset = NULL;
 	} else {
