@@ -542,12 +542,43 @@ daedalusd_connect (Daedalusd * daemon, const gchar * device, gint fd,
  * daedalusd_set_config:
  * @config: (transfer full): the new configuration, for streams that open
  *   from now on
+ *
+ * Once connected, also tells the kernel the codecs @config makes usable
+ * (HELLO again) when they changed, so that the node offers them.
+ *
+ * Returns: FALSE with @error when the kernel could not take the new codec
+ * list (a 1.0 kernel: G_IO_ERROR_NOT_SUPPORTED); @config is in force
+ * anyway.
  */
-void
-daedalusd_set_config (Daedalusd * daemon, DaedalusdConfig * config)
+gboolean
+daedalusd_set_config (Daedalusd * daemon, DaedalusdConfig * config,
+    GError ** error)
 {
+  guint32 codecs[DAEDALUS_MAX_CODECS];
+  guint n_codecs;
+
   daedalusd_config_free (daemon->config);
   daemon->config = config;
+  if (!daemon->conn)
+    return TRUE;
+  n_codecs = daedalusd_config_usable_codecs (config, codecs,
+      G_N_ELEMENTS (codecs));
+  return gst_daedalus_connection_set_codecs (daemon->conn, codecs, n_codecs,
+      error);
+}
+
+/**
+ * daedalusd_get_codecs:
+ * @codecs: (out caller-allocates): the codecs the kernel knows we decode
+ *
+ * Returns: the number of entries of @codecs, 0 before daedalusd_connect().
+ */
+guint
+daedalusd_get_codecs (Daedalusd * daemon, guint32 codecs[DAEDALUS_MAX_CODECS])
+{
+  if (!daemon->conn)
+    return 0;
+  return gst_daedalus_connection_get_codecs (daemon->conn, codecs);
 }
 
 guint

@@ -17,6 +17,7 @@
 #include <gst/gst.h>
 
 #include "daedalusd-config.h"
+#include <misc/daedalus_v4l2.h>
 
 G_BEGIN_DECLS
 
@@ -36,7 +37,11 @@ gboolean daedalusd_connect (Daedalusd * daemon, const gchar * device,
 void daedalusd_set_lost_func (Daedalusd * daemon, DaedalusdLostFunc func,
     gpointer user_data);
 
-void daedalusd_set_config (Daedalusd * daemon, DaedalusdConfig * config);
+gboolean daedalusd_set_config (Daedalusd * daemon, DaedalusdConfig * config,
+    GError ** error);
+
+guint daedalusd_get_codecs (Daedalusd * daemon,
+    guint32 codecs[DAEDALUS_MAX_CODECS]);
 
 guint daedalusd_get_n_pipelines (Daedalusd * daemon);
 

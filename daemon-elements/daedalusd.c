@@ -56,8 +56,6 @@ typedef struct
 
   GMainLoop *loop;
   Daedalusd *daemon;
-  guint32 hello_codecs[DAEDALUS_MAX_CODECS];
-  guint n_hello_codecs;
   gint exit_code;
 } App;
 
@@ -133,23 +131,37 @@ on_quit (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* The kernel hears our codecs once, in HELLO */
+/* A kernel of protocol 1.0 hears our codecs once, in the first HELLO */
 static void
 warn_new_codecs (App * app, DaedalusdConfig * config)
 {
-  guint i, j;
+  guint32 told_codecs[DAEDALUS_MAX_CODECS];
+  guint i, j, n_told;
 
+  n_told = daedalusd_get_codecs (app->daemon, told_codecs);
   for (i = 0; i < config->n_decoders; i++) {
     const DaedalusdDecoder *dec = &config->decoders[i];
     gboolean told = FALSE;
 
-    for (j = 0; j < app->n_hello_codecs; j++)
-      told |= app->hello_codecs[j] == dec->codec->fourcc;
+    for (j = 0; j < n_told; j++)
+      told |= told_codecs[j] == dec->codec->fourcc;
     if (dec->usable && !told)
       daedalusd_log (TRUE, _("%s is usable now, but the kernel learns the "
               "codecs only when the daemon connects: restart daedalusd to "
               "offer it."), dec->codec->name);
   }
+}
+
+/* the kernel offers only the codecs it knows: say so when that leaves the
+ * node without any */
+static void
+warn_no_codecs (App * app)
+{
+  guint32 told_codecs[DAEDALUS_MAX_CODECS];
+
+  if (daedalusd_get_codecs (app->daemon, told_codecs) == 0)
+    daedalusd_log (TRUE, _("The kernel module offers none of the codecs "
+            "this configuration decodes: the decoder node offers no format."));
 }
 
 static gboolean
@@ -158,6 +170,8 @@ on_reload (gpointer data)
   App *app = data;
   DaedalusdConfig *config;
   GError *err = NULL;
+  guint32 codecs[DAEDALUS_MAX_CODECS];
+  gchar *desc;
 
   gst_update_registry ();
   config = load_config (app, &err);
@@ -167,9 +181,22 @@ on_reload (gpointer data)
     g_error_free (err);
     return G_SOURCE_CONTINUE;
   }
-  warn_new_codecs (app, config);
-  daedalusd_set_config (app->daemon, config);
-  daedalusd_log (FALSE, _("Reloaded the configuration."));
+  if (daedalusd_config_usable_codecs (config, codecs, G_N_ELEMENTS (codecs))
+      == 0)
+    daedalusd_log (TRUE, _("No decoder template is usable on this machine "
+            "(see daedalusd --list)."));
+  desc = daedalusd_config_describe (config);
+  /* the daemon owns the configuration from here on */
+  if (!daedalusd_set_config (app->daemon, config, &err)) {
+    if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
+      warn_new_codecs (app, config);
+    else
+      daedalusd_log (TRUE, "%s", err->message);
+    g_error_free (err);
+  }
+  daedalusd_log (FALSE, _("Reloaded the configuration, decoding %s."), desc);
+  warn_no_codecs (app);
+  g_free (desc);
   return G_SOURCE_CONTINUE;
 }
 
@@ -248,6 +275,7 @@ main (int argc, char **argv)
 {
   App app = { NULL, };
   DaedalusdConfig *config;
+  guint32 codecs[DAEDALUS_MAX_CODECS];
   GError *err = NULL;
   gchar *desc;
 
@@ -285,9 +313,8 @@ main (int argc, char **argv)
   if (!app.device && config->device)
     app.device = g_strdup (config->device);
 
-  app.n_hello_codecs = daedalusd_config_usable_codecs (config,
-      app.hello_codecs, G_N_ELEMENTS (app.hello_codecs));
-  if (app.n_hello_codecs == 0) {
+  if (daedalusd_config_usable_codecs (config, codecs,
+          G_N_ELEMENTS (codecs)) == 0) {
     daedalusd_log (TRUE, _("No decoder template is usable on this machine "
             "(see daedalusd --list)."));
     daedalusd_config_free (config);
@@ -307,6 +334,7 @@ main (int argc, char **argv)
   daedalusd_log (FALSE, _("Connected to %s, decoding %s."),
       app.fd >= 0 ? "fd" : app.device ? app.device :
       GST_DAEDALUS_DEFAULT_DEVICE, desc);
+  warn_no_codecs (&app);
 
   g_unix_signal_add (SIGINT, on_quit, &app);
   g_unix_signal_add (SIGTERM, on_quit, &app);

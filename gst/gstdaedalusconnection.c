@@ -54,8 +54,10 @@ struct _GstDaedalusConnection
   guint16 kernel_minor;
   gsize read_size;
   guint8 *read_buf;             /* reader thread only */
-  guint32 hello_codecs[DAEDALUS_MAX_CODECS];    /* what our HELLO said */
-  guint n_hello_codecs;
+  guint32 kernel_codecs[DAEDALUS_MAX_CODECS];   /* what the kernel offers */
+  guint n_kernel_codecs;
+  guint32 hello_codecs[DAEDALUS_MAX_CODECS];    /* what our last HELLO said, */
+  guint n_hello_codecs;                 /* protected by the write lock */
   GstPoll *poll;
   GstPollFD pollfd;
   GThread *reader;
@@ -265,25 +267,35 @@ read_msg (GstDaedalusConnection * conn, guint8 * buf, gsize size, gint * fds,
   return n < 0 ? -errno : n;
 }
 
+/* with the write lock */
 static gint
-write_msg (GstDaedalusConnection * conn, gconstpointer msg, gsize size)
+write_msg_locked (GstDaedalusConnection * conn, gconstpointer msg, gsize size)
 {
   gssize n;
 
-  g_mutex_lock (&conn->write_lock);
   do {
     if (conn->passes_fds)
       n = send (conn->fd, msg, size, MSG_NOSIGNAL);
     else
       n = write (conn->fd, msg, size);
   } while (n < 0 && errno == EINTR);
-  g_mutex_unlock (&conn->write_lock);
 
   if (n < 0)
     return -errno;
   if ((gsize) n != size)
     return -EIO;
   return 0;
+}
+
+static gint
+write_msg (GstDaedalusConnection * conn, gconstpointer msg, gsize size)
+{
+  gint ret;
+
+  g_mutex_lock (&conn->write_lock);
+  ret = write_msg_locked (conn, msg, size);
+  g_mutex_unlock (&conn->write_lock);
+  return ret;
 }
 
 /**
@@ -369,6 +381,23 @@ decodable_codecs (const struct daedalus_msg_hello *khello, guint32 * out)
   return n;
 }
 
+/* Writes our HELLO (codecs filled in) and remembers its codec list; with
+ * the write lock. */
+static gint
+say_hello (GstDaedalusConnection * conn, struct daedalus_msg_hello *hello)
+{
+  gint ret;
+
+  hello->major = DAEDALUS_PROTO_MAJOR;
+  hello->minor = DAEDALUS_PROTO_MINOR;
+  ret = write_msg_locked (conn, hello, sizeof (*hello));
+  if (ret >= 0) {
+    memcpy (conn->hello_codecs, hello->codecs, sizeof (conn->hello_codecs));
+    conn->n_hello_codecs = hello->num_codecs;
+  }
+  return ret;
+}
+
 static gboolean
 handshake (GstDaedalusConnection * conn, const guint32 * codecs,
     guint n_codecs, GError ** error)
@@ -412,22 +441,23 @@ handshake (GstDaedalusConnection * conn, const guint32 * codecs,
 
   conn->read_size = MAX (khello->max_msg_size, GST_DAEDALUS_MIN_READ_SIZE);
   conn->read_buf = g_malloc (conn->read_size);
+  conn->n_kernel_codecs = MIN (khello->num_codecs, DAEDALUS_MAX_CODECS);
+  memcpy (conn->kernel_codecs, khello->codecs,
+      conn->n_kernel_codecs * sizeof (guint32));
 
   gst_daedalus_msg_init (&hello, sizeof (hello), DAEDALUS_MSG_HELLO, 0);
-  hello.major = DAEDALUS_PROTO_MAJOR;
-  hello.minor = DAEDALUS_PROTO_MINOR;
   if (codecs)
     hello.num_codecs = offered_codecs (khello, codecs, n_codecs, hello.codecs);
   else
     hello.num_codecs = decodable_codecs (khello, hello.codecs);
-  memcpy (conn->hello_codecs, hello.codecs, sizeof (conn->hello_codecs));
-  conn->n_hello_codecs = hello.num_codecs;
   GST_INFO_OBJECT (conn, "kernel protocol %u.%u, max message %u, we decode "
       "%u of its %u codecs", khello->major, khello->minor,
       khello->max_msg_size, hello.num_codecs, khello->num_codecs);
   g_free (buf);
 
-  ret = write_msg (conn, &hello, sizeof (hello));
+  g_mutex_lock (&conn->write_lock);
+  ret = say_hello (conn, &hello);
+  g_mutex_unlock (&conn->write_lock);
   if (ret < 0) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
         _("Could not write to %s."), name);
@@ -877,16 +907,74 @@ gst_daedalus_connection_list_streams (GstDaedalusConnection * conn)
 
 /**
  * gst_daedalus_connection_get_codecs:
- * @n_codecs: (out): number of entries
+ * @codecs: (out caller-allocates) (array fixed-size=16): the V4L2 fourccs
+ *   our last HELLO told the kernel we decode
  *
- * Returns: the V4L2 fourccs our HELLO told the kernel we decode.
+ * Returns: the number of entries of @codecs.
  */
-const guint32 *
+guint
 gst_daedalus_connection_get_codecs (GstDaedalusConnection * conn,
-    guint * n_codecs)
+    guint32 codecs[DAEDALUS_MAX_CODECS])
 {
-  *n_codecs = conn->n_hello_codecs;
-  return conn->hello_codecs;
+  guint n;
+
+  g_mutex_lock (&conn->write_lock);
+  n = conn->n_hello_codecs;
+  memcpy (codecs, conn->hello_codecs, sizeof (conn->hello_codecs));
+  g_mutex_unlock (&conn->write_lock);
+  return n;
+}
+
+/**
+ * gst_daedalus_connection_set_codecs:
+ * @codecs: the V4L2 fourccs we decode now
+ * @n_codecs: entries in @codecs
+ *
+ * Says HELLO again, replacing the codec list the kernel has of us (a daemon
+ * that reloaded its configuration); codecs the kernel does not offer are
+ * left out, streams already open are not affected.  Nothing is written
+ * when the list did not change.  A kernel older than protocol 1.1 keeps the
+ * list of the first HELLO: @error is G_IO_ERROR_NOT_SUPPORTED then.
+ *
+ * Returns: TRUE when the kernel has the list.
+ */
+gboolean
+gst_daedalus_connection_set_codecs (GstDaedalusConnection * conn,
+    const guint32 * codecs, guint n_codecs, GError ** error)
+{
+  struct daedalus_msg_hello khello = { {0}, };
+  struct daedalus_msg_hello hello;
+  gint ret = 0;
+
+  khello.num_codecs = conn->n_kernel_codecs;
+  memcpy (khello.codecs, conn->kernel_codecs, sizeof (khello.codecs));
+  gst_daedalus_msg_init (&hello, sizeof (hello), DAEDALUS_MSG_HELLO, 0);
+  hello.num_codecs = offered_codecs (&khello, codecs, n_codecs, hello.codecs);
+
+  g_mutex_lock (&conn->write_lock);
+  if (hello.num_codecs == conn->n_hello_codecs &&
+      memcmp (hello.codecs, conn->hello_codecs, sizeof (hello.codecs)) == 0) {
+    g_mutex_unlock (&conn->write_lock);
+    return TRUE;
+  }
+  if (conn->kernel_minor < 1) {
+    g_mutex_unlock (&conn->write_lock);
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+        _("%s speaks daedalus protocol version %u.%u, which learns the "
+            "codecs only when the daemon connects."), GST_OBJECT_NAME (conn),
+        conn->kernel_major, conn->kernel_minor);
+    return FALSE;
+  }
+  ret = say_hello (conn, &hello);
+  g_mutex_unlock (&conn->write_lock);
+  if (ret < 0) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
+        _("Could not write to %s."), GST_OBJECT_NAME (conn));
+    g_prefix_error (error, "HELLO: %s: ", g_strerror (-ret));
+    return FALSE;
+  }
+  GST_INFO_OBJECT (conn, "now decoding %u codecs", hello.num_codecs);
+  return TRUE;
 }
 
 static void

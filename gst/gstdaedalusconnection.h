@@ -46,8 +46,11 @@ GstDaedalusStream *gst_daedalus_connection_lookup_stream
 
 GList *gst_daedalus_connection_list_streams (GstDaedalusConnection * conn);
 
-const guint32 *gst_daedalus_connection_get_codecs (GstDaedalusConnection *
-    conn, guint * n_codecs);
+guint gst_daedalus_connection_get_codecs (GstDaedalusConnection * conn,
+    guint32 codecs[DAEDALUS_MAX_CODECS]);
+
+gboolean gst_daedalus_connection_set_codecs (GstDaedalusConnection * conn,
+    const guint32 * codecs, guint n_codecs, GError ** error);
 
 gint gst_daedalus_connection_send (GstDaedalusConnection * conn,
     gconstpointer msg);

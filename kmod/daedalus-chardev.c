@@ -177,6 +177,7 @@ static int handle_hello(struct daedalus_daemon *d,
 			const struct daedalus_msg_hello *m)
 {
 	struct daedalus_dev *dev = d->dev;
+	bool again;
 	u32 i;
 
 	if (m->hdr.stream_id || m->max_msg_size ||
@@ -195,18 +196,25 @@ static int handle_hello(struct daedalus_daemon *d,
 		if (m->codecs[i])
 			return -EINVAL;
 
+	/*
+	 * A repeated HELLO (protocol 1.1) replaces the codec list: a daemon
+	 * that reloaded its configuration.  Streams already open keep their
+	 * codec; ENUM_FMT(OUTPUT) follows the new list at once.
+	 */
 	spin_lock(&dev->lock);
-	if (d->ready) {
-		spin_unlock(&dev->lock);
-		return -EALREADY;
-	}
+	again = d->ready;
 	memcpy(d->codecs, m->codecs, sizeof(d->codecs));
 	d->num_codecs = m->num_codecs;
 	d->ready = true;
 	spin_unlock(&dev->lock);
 
-	v4l2_info(&dev->v4l2_dev, "daemon connected (protocol %u.%u, %u codecs)\n",
-		  m->major, m->minor, m->num_codecs);
+	if (again)
+		v4l2_info(&dev->v4l2_dev, "daemon now decodes %u codecs\n",
+			  m->num_codecs);
+	else
+		v4l2_info(&dev->v4l2_dev,
+			  "daemon connected (protocol %u.%u, %u codecs)\n",
+			  m->major, m->minor, m->num_codecs);
 	return 0;
 }
 

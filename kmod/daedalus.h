@@ -64,7 +64,7 @@ struct daedalus_coded_fmt {
  * @dev: the device
  * @seq: connection number; streams opened on this connection remember it
  * @ready: the daemon's HELLO was accepted
- * @codecs: fourccs the daemon said it decodes
+ * @codecs: fourccs the daemon said it decodes (its last HELLO)
  * @num_codecs: valid entries of @codecs
  * @msgs: kernel->daemon messages not read yet (struct daedalus_qmsg)
  * @wq: readers and pollers wait here for @msgs

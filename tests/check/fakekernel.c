@@ -53,7 +53,9 @@ struct _FakeKernel
   GMutex lock;
   GCond cond;
   GHashTable *streams;
+  guint16 minor;                /* our protocol minor */
   gboolean have_hello;
+  guint n_hellos;               /* daemon HELLOs accepted */
   struct daedalus_msg_hello hello;
   GArray *consumed;
   GArray *frames;
@@ -231,10 +233,15 @@ handle (FakeKernel * fk, const guint8 * data, gsize len)
     goto done;
   }
   if (hdr->type == DAEDALUS_MSG_HELLO) {
-    if (fk->have_hello)
+    /* like the kernel: from 1.1 on a HELLO again replaces the codec list,
+     * 1.0 answers EALREADY */
+    if (fk->have_hello && fk->minor < 1) {
       fk->invalid++;
+      goto done;
+    }
     memcpy (&fk->hello, data, sizeof (fk->hello));
     fk->have_hello = TRUE;
+    fk->n_hellos++;
     goto done;
   }
   if (!fk->have_hello) {
@@ -336,6 +343,15 @@ FakeKernel *
 fake_kernel_new_full (guint16 major, guint n_capture_buffers,
     const guint32 * codecs, guint n_codecs)
 {
+  return fake_kernel_new_version (major, DAEDALUS_PROTO_MINOR,
+      n_capture_buffers, codecs, n_codecs);
+}
+
+/* A kernel of protocol @major.@minor whose HELLO offers @codecs. */
+FakeKernel *
+fake_kernel_new_version (guint16 major, guint16 minor,
+    guint n_capture_buffers, const guint32 * codecs, guint n_codecs)
+{
   FakeKernel *fk = g_new0 (FakeKernel, 1);
   struct daedalus_msg_hello hello;
   gint sv[2];
@@ -347,6 +363,7 @@ fake_kernel_new_full (guint16 major, guint n_capture_buffers,
   fk->fd = sv[0];
   fk->daemon_fd = sv[1];
   fk->n_capture_buffers = n_capture_buffers;
+  fk->minor = minor;
   g_mutex_init (&fk->write_lock);
   g_mutex_init (&fk->lock);
   g_cond_init (&fk->cond);
@@ -364,7 +381,7 @@ fake_kernel_new_full (guint16 major, guint n_capture_buffers,
   /* the kernel queues its HELLO at open */
   gst_daedalus_msg_init (&hello, sizeof (hello), DAEDALUS_MSG_HELLO, 0);
   hello.major = major;
-  hello.minor = DAEDALUS_PROTO_MINOR;
+  hello.minor = minor;
   hello.max_msg_size = 65536;
   hello.num_codecs = n_codecs;
   for (i = 0; i < n_codecs; i++)
@@ -540,6 +557,33 @@ gboolean
 fake_kernel_wait_hello (FakeKernel * fk, guint timeout_ms)
 {
   return wait_for (fk, NULL, &fk->have_hello, 0, timeout_ms);
+}
+
+/* waits for the @n-th accepted daemon HELLO */
+gboolean
+fake_kernel_wait_hellos (FakeKernel * fk, guint n, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
+  gboolean ok;
+
+  g_mutex_lock (&fk->lock);
+  while (!(ok = fk->n_hellos >= n)) {
+    if (!g_cond_wait_until (&fk->cond, &fk->lock, end))
+      break;
+  }
+  g_mutex_unlock (&fk->lock);
+  return ok;
+}
+
+guint
+fake_kernel_get_n_hellos (FakeKernel * fk)
+{
+  guint n;
+
+  g_mutex_lock (&fk->lock);
+  n = fk->n_hellos;
+  g_mutex_unlock (&fk->lock);
+  return n;
 }
 
 gboolean

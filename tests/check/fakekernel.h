@@ -42,6 +42,9 @@ FakeKernel *fake_kernel_new (guint16 major, guint n_capture_buffers);
 FakeKernel *fake_kernel_new_full (guint16 major, guint n_capture_buffers,
     const guint32 * codecs, guint n_codecs);
 
+FakeKernel *fake_kernel_new_version (guint16 major, guint16 minor,
+    guint n_capture_buffers, const guint32 * codecs, guint n_codecs);
+
 void fake_kernel_free (FakeKernel * fk);
 
 gint fake_kernel_get_fd (FakeKernel * fk);
@@ -64,6 +67,10 @@ void fake_kernel_send_raw (FakeKernel * fk, gconstpointer msg, gsize size,
     const gint * fds, guint n_fds);
 
 gboolean fake_kernel_wait_hello (FakeKernel * fk, guint timeout_ms);
+
+gboolean fake_kernel_wait_hellos (FakeKernel * fk, guint n, guint timeout_ms);
+
+guint fake_kernel_get_n_hellos (FakeKernel * fk);
 
 gboolean fake_kernel_wait_consumed (FakeKernel * fk, guint n,
     guint timeout_ms);

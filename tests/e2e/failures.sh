@@ -7,7 +7,10 @@
 #   3. the daemon killed in the middle of a stream: the client gets errors
 #      and terminates;
 #   4. a daemon started again: a new stream decodes bit-exactly;
-#   5. a second daemon is refused (daedalusd exit status 3).
+#   5. a second daemon is refused (daedalusd exit status 3);
+#   6. a daemon whose configuration does not decode VP9: the node offers
+#      no VP9 and decoding fails; SIGHUP after VP9 is configured: the node
+#      offers it at once and decodes bit-exactly.
 set -uo pipefail
 clip=${1:?usage: failures.sh CLIPDIR RESULTDIR}
 res=${2:?usage: failures.sh CLIPDIR RESULTDIR}
@@ -128,6 +131,40 @@ if [ "$(cat "$connected")" = 1 ]; then
 	fi
 else
 	fail "second daemon: no first daemon connected"
+fi
+kill -INT "$daemon" 2> /dev/null; wait "$daemon" 2> /dev/null
+
+# 6. the codec list follows a reload (protocol 1.1: HELLO again)
+offers_vp9() { v4l2-ctl -d "$node" --list-formats-out 2> /dev/null | grep -q "'VP90'"; }
+conf=$res/daedalusd-reload.conf
+printf '[decoders]\nvp9=\n' > "$conf"
+for ((i = 0; i < 50; i++)); do [ "$(cat "$connected")" = 0 ] && break; sleep 0.1; done
+"$DAEDALUS_BUILD_DIR/daemon-elements/daedalusd" --verbose --config "$conf" \
+	> "$res/daemon-reload.log" 2>&1 &
+daemon=$!
+if wait_connected 60; then
+	if offers_vp9; then
+		fail "reload: VP9 offered although the configuration disables it"
+	elif decode 60 "$res/novp9.md5"; then
+		fail "reload: decoded VP9 although the configuration disables it"
+	else
+		pass "reload: VP9 disabled, the node does not offer it and decoding fails"
+	fi
+	printf '[decoders]\nvp9=vp9parse ! avdec_vp9\n' > "$conf"
+	kill -HUP "$daemon"
+	for ((i = 0; i < 300; i++)); do
+		grep -q 'Reloaded the configuration' "$res/daemon-reload.log" && offers_vp9 && break
+		sleep 0.1
+	done
+	if offers_vp9 && decode 300 "$res/reload.md5" && cmp -s "$clip/ref.md5" "$res/reload.md5" &&
+		dmesg | grep -q 'daemon now decodes 1 codecs'; then
+		pass "reload: VP9 offered after SIGHUP, $(wc -l < "$res/reload.md5") frames bit-exact"
+	else
+		fail "reload: VP9 not offered or not bit-exact after SIGHUP"
+		tail -n 5 "$res/daemon-reload.log" "$res/reload.md5.log"
+	fi
+else
+	fail "reload: the daemon did not connect"; tail -5 "$res/daemon-reload.log"
 fi
 kill -INT "$daemon" 2> /dev/null; wait "$daemon" 2> /dev/null
 

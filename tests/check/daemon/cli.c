@@ -249,12 +249,54 @@ GST_START_TEST (test_run)
   assert_contains (r.out, "Connected to fd, decoding vp9 (vp9parse ! vp9dec)");
   assert_contains (r.out, "Stream 5 (vp9, 320x240): vp9parse ! vp9dec");
   assert_contains (r.out, "Stream 5 (vp9) ended.");
-  assert_contains (r.out, "Reloaded the configuration.");
+  assert_contains (r.out,
+      "Reloaded the configuration, decoding vp9 (vp9parse ! vp9dec)");
   fail_unless_equals_int (fake_kernel_count_errors (fk, 5), 0);
   fail_unless_equals_int (fake_kernel_get_invalid (fk), 0);
   run_clear (&r);
   fake_kernel_free (fk);
   test_clip_free (clip);
+}
+
+GST_END_TEST;
+
+/* SIGHUP with a configuration that enables a codec: the kernel is told
+ * (HELLO again) and the codec's streams are served from then on */
+GST_START_TEST (test_reload_enables_codec)
+{
+  gchar *path = write_config ("[decoders]\nh264=\n");
+  const gchar *args[] = { "-c", path, NULL };
+  static const guint32 offered[] = { V4L2_PIX_FMT_VP9, V4L2_PIX_FMT_H264 };
+  FakeKernel *fk = fake_kernel_new_full (DAEDALUS_PROTO_MAJOR, 4, offered,
+      G_N_ELEMENTS (offered));
+  const struct daedalus_msg_hello *hello;
+  GSubprocess *p;
+  gchar *out_path;
+  Run r;
+
+  p = spawn (args, fk, &out_path);
+  fail_unless (fake_kernel_wait_hello (fk, TIMEOUT_MS));
+  hello = fake_kernel_get_hello (fk);
+  fail_unless_equals_int (hello->num_codecs, 1);
+  fail_unless_equals_int (hello->codecs[0], V4L2_PIX_FMT_VP9);
+
+  fail_unless (g_file_set_contents (path, "# h264 back to the default\n", -1,
+          NULL));
+  g_subprocess_send_signal (p, SIGHUP);
+  fail_unless (fake_kernel_wait_hellos (fk, 2, TIMEOUT_MS));
+  fail_unless_equals_int (hello->num_codecs, 2);
+  fail_unless_equals_int (hello->codecs[1], V4L2_PIX_FMT_H264);
+
+  g_subprocess_send_signal (p, SIGTERM);
+  finish (p, out_path, &r);
+  fail_unless_equals_int (r.status, 0);
+  assert_contains (r.out, "Reloaded the configuration, decoding vp9 (");
+  assert_contains (r.out, "h264 (");
+  fail_unless_equals_int (fake_kernel_get_invalid (fk), 0);
+  run_clear (&r);
+  fake_kernel_free (fk);
+  g_unlink (path);
+  g_free (path);
 }
 
 GST_END_TEST;
@@ -311,6 +353,7 @@ cli_suite (void)
   tcase_add_test (tc, test_no_device);
   tcase_add_test (tc, test_version_mismatch);
   tcase_add_test (tc, test_run);
+  tcase_add_test (tc, test_reload_enables_codec);
   tcase_add_test (tc, test_lost_exit);
   return s;
 }

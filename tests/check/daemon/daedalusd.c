@@ -15,10 +15,12 @@
 #endif
 
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <linux/videodev2.h>
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
 
@@ -199,8 +201,13 @@ GST_START_TEST (test_codec_gone_after_reload)
   fail_unless (daemon_test_hello_has (fk, V4L2_PIX_FMT_H264));
   config = daedalusd_config_load (NULL, FALSE, cli, NULL);
   fail_unless (config != NULL);
-  daedalusd_set_config (daemon, config);
+  fail_unless (daedalusd_set_config (daemon, config, NULL));
+  /* the kernel hears of it ... */
+  fail_unless (fake_kernel_wait_hellos (fk, 2, 5000));
+  fail_if (daemon_test_hello_has (fk, V4L2_PIX_FMT_H264));
+  fail_unless (daemon_test_hello_has (fk, V4L2_PIX_FMT_VP9));
 
+  /* ... but a client may have opened its stream just before */
   fake_kernel_open_stream (fk, 7, V4L2_PIX_FMT_H264, WIDTH, HEIGHT);
   daemon_test_wait_errors (fk, daemon, 7, 1);
   daemon_test_wait_pipelines (fk, daemon, 0);
@@ -212,6 +219,85 @@ GST_START_TEST (test_codec_gone_after_reload)
   daemon_test_wait_pipelines (fk, daemon, 0);
   daedalusd_free (daemon);
   fail_unless_equals_int (fake_kernel_get_errors (fk)->len, 1);
+  fake_kernel_free (fk);
+}
+
+GST_END_TEST;
+
+/* SIGHUP's path: a codec a reload makes usable is offered to the kernel
+ * at once (HELLO again, protocol 1.1), and only when the list changed */
+GST_START_TEST (test_reload_offers_codec)
+{
+  const gchar *cli[] = { "h264=", NULL };
+  FakeKernel *fk = fake_kernel_new (DAEDALUS_PROTO_MAJOR, 4);
+  Daedalusd *daemon = start_daemon (fk, cli);
+  DaedalusdConfig *config;
+  guint32 codecs[DAEDALUS_MAX_CODECS];
+  guint i, n;
+  gboolean has_h264 = FALSE;
+
+  fail_if (daemon_test_hello_has (fk, V4L2_PIX_FMT_H264));
+  fail_unless_equals_int (fake_kernel_get_n_hellos (fk), 1);
+
+  config = daedalusd_config_load (NULL, FALSE, NULL, NULL);
+  fail_unless (config != NULL);
+  fail_unless (daedalusd_set_config (daemon, config, NULL));
+  fail_unless (fake_kernel_wait_hellos (fk, 2, 5000));
+  fail_unless (daemon_test_hello_has (fk, V4L2_PIX_FMT_H264));
+  fail_unless (daemon_test_hello_has (fk, V4L2_PIX_FMT_VP9));
+  /* what the daemon believes the kernel has */
+  n = daedalusd_get_codecs (daemon, codecs);
+  fail_unless_equals_int (n, fake_kernel_get_hello (fk)->num_codecs);
+  for (i = 0; i < n; i++)
+    has_h264 |= codecs[i] == V4L2_PIX_FMT_H264;
+  fail_unless (has_h264);
+
+  /* the same codecs again: nothing to say */
+  config = daedalusd_config_load (NULL, FALSE, NULL, NULL);
+  fail_unless (daedalusd_set_config (daemon, config, NULL));
+
+  fake_kernel_open_stream (fk, 5, V4L2_PIX_FMT_H264, WIDTH, HEIGHT);
+  daemon_test_wait_pipelines (fk, daemon, 1);
+  fake_kernel_close_stream (fk, 5);
+  daemon_test_wait_pipelines (fk, daemon, 0);
+  daedalusd_free (daemon);
+  /* every message the daemon wrote has been read by now */
+  fail_unless_equals_int (fake_kernel_get_n_hellos (fk), 2);
+  fail_unless_equals_int (fake_kernel_get_errors (fk)->len, 0);
+  fail_unless_equals_int (fake_kernel_get_invalid (fk), 0);
+  fake_kernel_free (fk);
+}
+
+GST_END_TEST;
+
+/* a 1.0 kernel learns the codecs once: the reload says so and sends
+ * nothing the kernel would refuse */
+GST_START_TEST (test_reload_old_kernel)
+{
+  static const guint32 offered[] = { V4L2_PIX_FMT_VP9, V4L2_PIX_FMT_H264 };
+  const gchar *cli[] = { "h264=", NULL };
+  FakeKernel *fk = fake_kernel_new_version (DAEDALUS_PROTO_MAJOR, 0, 4,
+      offered, G_N_ELEMENTS (offered));
+  Daedalusd *daemon = start_daemon (fk, cli);
+  DaedalusdConfig *config;
+  GError *err = NULL;
+
+  config = daedalusd_config_load (NULL, FALSE, NULL, NULL);
+  fail_unless (config != NULL);
+  fail_if (daedalusd_set_config (daemon, config, &err));
+  fail_unless (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED),
+      "%s", err ? err->message : "no error");
+  fail_unless (strstr (err->message, "1.0") != NULL, "%s", err->message);
+  g_error_free (err);
+  /* the new configuration is in force for new streams anyway */
+  fake_kernel_open_stream (fk, 5, V4L2_PIX_FMT_H264, WIDTH, HEIGHT);
+  daemon_test_wait_pipelines (fk, daemon, 1);
+  fake_kernel_close_stream (fk, 5);
+  daemon_test_wait_pipelines (fk, daemon, 0);
+  daedalusd_free (daemon);
+  fail_unless_equals_int (fake_kernel_get_n_hellos (fk), 1);
+  fail_if (daemon_test_hello_has (fk, V4L2_PIX_FMT_H264));
+  fail_unless_equals_int (fake_kernel_get_invalid (fk), 0);
   fake_kernel_free (fk);
 }
 
@@ -624,6 +710,8 @@ daedalusd_suite (void)
   tcase_add_test (tc, test_default_never_loops_back);
   tcase_add_test (tc, test_stream_before_connect);
   tcase_add_test (tc, test_codec_gone_after_reload);
+  tcase_add_test (tc, test_reload_offers_codec);
+  tcase_add_test (tc, test_reload_old_kernel);
   tcase_add_test (tc, test_lost);
   tcase_add_test (tc, test_two_codecs);
   tcase_add_test (tc, test_error_fails_one_stream);

@@ -25,6 +25,8 @@
  *  1.0  first version: HELLO, STREAM_OPEN/CLOSE, DECODE/CONSUMED, FORMAT,
  *       CAPTURE_BUFFER/CAPTURE_RESET, FRAME, DRAIN/DRAIN_DONE, FLUSH,
  *       STREAM_ERROR, DAEDALUS_IOC_EXPBUF.
+ *  1.1  the daemon may say HELLO again at any time to replace its codec
+ *       list (a 1.0 kernel answers -EALREADY).
  *
  * docs/protocol.md in the daedalus-v4l2 tree describes the message flow.
  */
@@ -35,7 +37,7 @@
 #include <linux/ioctl.h>
 
 #define DAEDALUS_PROTO_MAJOR		1
-#define DAEDALUS_PROTO_MINOR		0
+#define DAEDALUS_PROTO_MINOR		1
 
 #define DAEDALUS_DEVICE_NAME		"daedalus-v4l2"
 
@@ -89,7 +91,8 @@ struct daedalus_msg_hdr {
  * The kernel queues its HELLO as the first message after open(2).  The
  * daemon answers with its own HELLO before anything else; until then no
  * stream is offered to it.  A daemon HELLO with another major fails with
- * -EPROTO.
+ * -EPROTO.  From 1.1 on, a later daemon HELLO replaces the codec list
+ * (streams already open are not affected).
  */
 struct daedalus_msg_hello {
 	struct daedalus_msg_hdr hdr;
