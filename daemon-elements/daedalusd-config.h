@@ -60,6 +60,7 @@ typedef struct
   DaedalusdSource source;
   gboolean usable;
   gchar *reason;                /* translated, when not usable */
+  gchar *note;                  /* translated, a remark on a usable one */
 } DaedalusdDecoder;
 
 typedef struct
@@ -68,6 +69,7 @@ typedef struct
   gchar *path;                  /* the file that was read, or NULL */
   guint n_decoders;
   DaedalusdDecoder *decoders;   /* one per codec, in codec table order */
+  gchar *sysfs_root;            /* NULL: /sys (tests fake it) */
 } DaedalusdConfig;
 
 /* Returns TRUE for a factory that must not be used: one whose element
@@ -84,6 +86,10 @@ const DaedalusdCodec *daedalusd_codec_from_fourcc (guint32 fourcc);
 DaedalusdConfig *daedalusd_config_load (const gchar * path,
     gboolean path_given, const gchar * const *cli_decoders, GError ** error);
 
+DaedalusdConfig *daedalusd_config_load_full (const gchar * path,
+    gboolean path_given, const gchar * const *cli_decoders,
+    const gchar * sysfs_root, GError ** error);
+
 void daedalusd_config_free (DaedalusdConfig * config);
 
 const DaedalusdDecoder *daedalusd_config_get_decoder (DaedalusdConfig *
@@ -97,15 +103,14 @@ GstElement *daedalusd_config_make_bin (DaedalusdConfig * config,
 
 gchar *daedalusd_config_describe (DaedalusdConfig * config);
 
+void daedalusd_guard_loopback (GstElement * bin, const gchar * sysfs_root);
+
 /* built-in defaults, decodebin's way */
 GList *daedalusd_select_decoders (GList * factories, const GstCaps * caps,
     DaedalusdFactoryFilter filter, gpointer user_data);
 
 gchar *daedalusd_default_template (const DaedalusdCodec * codec,
     GList * factories, DaedalusdFactoryFilter filter, gpointer user_data);
-
-gboolean daedalusd_device_is_daedalus (const gchar * sysfs_root,
-    const gchar * device);
 
 gboolean daedalusd_factory_loops_back (GstElementFactory * factory,
     gpointer sysfs_root);

@@ -114,7 +114,10 @@ print_list (DaedalusdConfig * config)
 
     g_print ("%-6s %s\n", dec->codec->name,
         dec->template ? dec->template : "-");
-    if (dec->usable)
+    if (dec->usable && dec->note)
+      g_print ("       %s (%s): %s\n", _("usable"), source_name (dec->source),
+          dec->note);
+    else if (dec->usable)
       g_print ("       %s (%s)\n", _("usable"), source_name (dec->source));
     else
       g_print ("       %s: %s (%s)\n", _("not usable"), dec->reason,

@@ -34,6 +34,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "gstdaedalusformat.h"
+#include "gstdaedalusnode.h"
 #include "gstdaedalusprivate.h"
 #include "gstdaedalusprotocol.h"
 
@@ -344,11 +345,12 @@ offered_codecs (const struct daedalus_msg_hello *khello,
 }
 
 /* The codecs we tell the kernel we decode: the ones it offers that the caps
- * mapping knows and some installed decoder accepts. */
+ * mapping knows and some installed decoder accepts, leaving out decoders
+ * on a daedalus-v4l2 node (decoding there would feed ourselves). */
 static guint
 decodable_codecs (const struct daedalus_msg_hello *khello, guint32 * out)
 {
-  GList *decoders;
+  GList *decoders, *l;
   const guint32 *known;
   guint i, n_known, n = 0;
 
@@ -370,10 +372,15 @@ decodable_codecs (const struct daedalus_msg_hello *khello, guint32 * out)
 
     caps = gst_daedalus_codec_to_caps (known[i]);
     ok = gst_element_factory_list_filter (decoders, caps, GST_PAD_SINK, FALSE);
-    if (ok)
+    for (l = ok; l; l = l->next) {
+      if (!gst_daedalus_factory_loops_back (l->data, NULL))
+        break;
+    }
+    if (l)
       out[n++] = known[i];
     else
-      GST_INFO ("no decoder for %" GST_PTR_FORMAT, caps);
+      GST_INFO ("no decoder for %" GST_PTR_FORMAT "%s", caps,
+          ok ? " but on a daedalus-v4l2 node" : "");
     gst_plugin_feature_list_free (ok);
     gst_caps_unref (caps);
   }

@@ -25,6 +25,7 @@
 #include <gst/check/gstcheck.h>
 
 #include "daemontest.h"
+#include "gstdaedalusnode.h"
 #include "testclip.h"
 
 #define N_FRAMES 12
@@ -622,13 +623,13 @@ GST_START_TEST (test_device_is_daedalus)
   gchar *ours = fake_sysfs ("daedalus-v4l2\n");
   gchar *other = fake_sysfs ("rkvdec\n");
 
-  fail_unless (daedalusd_device_is_daedalus (ours, "/dev/null"));
-  fail_if (daedalusd_device_is_daedalus (other, "/dev/null"));
+  fail_unless (gst_daedalus_device_is_daedalus (ours, "/dev/null"));
+  fail_if (gst_daedalus_device_is_daedalus (other, "/dev/null"));
   /* no sysfs entry, not a device, no device */
-  fail_if (daedalusd_device_is_daedalus (ours, "/dev/zero"));
-  fail_if (daedalusd_device_is_daedalus (ours, "/etc/passwd"));
-  fail_if (daedalusd_device_is_daedalus (ours, "/nonexistent"));
-  fail_if (daedalusd_device_is_daedalus (ours, NULL));
+  fail_if (gst_daedalus_device_is_daedalus (ours, "/dev/zero"));
+  fail_if (gst_daedalus_device_is_daedalus (ours, "/etc/passwd"));
+  fail_if (gst_daedalus_device_is_daedalus (ours, "/nonexistent"));
+  fail_if (gst_daedalus_device_is_daedalus (ours, NULL));
   remove_fake_sysfs (ours);
   remove_fake_sysfs (other);
 }
