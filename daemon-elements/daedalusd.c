@@ -273,6 +273,16 @@ parse_options (App * app, gint * argc, gchar *** argv, GError ** error)
   return ok;
 }
 
+/* what main() returns: @code, the options freed */
+static gint
+app_exit (App * app, gint code)
+{
+  g_free (app->config_path);
+  g_free (app->device);
+  g_strfreev (app->decoders);
+  return code;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -294,11 +304,11 @@ main (int argc, char **argv)
     g_printerr (_("Run “%s --help” to see the options."), "daedalusd");
     g_printerr ("\n");
     g_error_free (err);
-    return EXIT_CONFIG;
+    return app_exit (&app, EXIT_CONFIG);
   }
   if (app.version) {
     g_print ("daedalusd %s (%s)\n", VERSION, GST_PACKAGE_NAME);
-    return EXIT_OK;
+    return app_exit (&app, EXIT_OK);
   }
   daedalusd_init ();
 
@@ -306,12 +316,12 @@ main (int argc, char **argv)
   if (!config) {
     daedalusd_log (TRUE, "%s", err->message);
     g_error_free (err);
-    return EXIT_CONFIG;
+    return app_exit (&app, EXIT_CONFIG);
   }
   if (app.list) {
     print_list (config);
     daedalusd_config_free (config);
-    return EXIT_OK;
+    return app_exit (&app, EXIT_OK);
   }
   if (!app.device && config->device)
     app.device = g_strdup (config->device);
@@ -321,13 +331,18 @@ main (int argc, char **argv)
     daedalusd_log (TRUE, _("No decoder template is usable on this machine "
             "(see daedalusd --list)."));
     daedalusd_config_free (config);
-    return EXIT_CONFIG;
+    return app_exit (&app, EXIT_CONFIG);
   }
 
   app.loop = g_main_loop_new (NULL, FALSE);
   desc = daedalusd_config_describe (config);
   app.daemon = daedalusd_new (config, app.verbose);
   daedalusd_set_lost_func (app.daemon, on_lost, &app);
+  /* before connecting: the kernel (and whoever waits for the daemon to
+   * connect) may signal at once, and SIGHUP's default action kills */
+  g_unix_signal_add (SIGINT, on_quit, &app);
+  g_unix_signal_add (SIGTERM, on_quit, &app);
+  g_unix_signal_add (SIGHUP, on_reload, &app);
   if (!daedalusd_connect (app.daemon, app.device, app.fd, &err)) {
     daedalusd_log (TRUE, "%s", err->message);
     app.exit_code = exit_code_for (err);
@@ -339,17 +354,11 @@ main (int argc, char **argv)
       GST_DAEDALUS_DEFAULT_DEVICE, desc);
   warn_no_codecs (&app);
 
-  g_unix_signal_add (SIGINT, on_quit, &app);
-  g_unix_signal_add (SIGTERM, on_quit, &app);
-  g_unix_signal_add (SIGHUP, on_reload, &app);
   g_main_loop_run (app.loop);
 
 done:
   daedalusd_free (app.daemon);
   g_main_loop_unref (app.loop);
   g_free (desc);
-  g_free (app.config_path);
-  g_free (app.device);
-  g_strfreev (app.decoders);
-  return app.exit_code;
+  return app_exit (&app, app.exit_code);
 }
