@@ -7,7 +7,8 @@
  * version 2 of the License, or (at your option) any later version.
  */
 
-/* Clips encoded at test time, and their reference decode. */
+/* Clips encoded at test time, and their reference decode; both in
+ * testclip-helper, natively also under valgrind (testclip.c). */
 
 #ifndef __TEST_CLIP_H__
 #define __TEST_CLIP_H__
@@ -33,6 +34,18 @@ guint64 test_clip_send (TestClip * clip, FakeKernel * fk, guint64 stream_id);
 
 GPtrArray *test_clip_reference_decode (TestClip * clip,
     const gchar * decoder);
+
+/* What testclip-helper runs, and how it passes clips on (testclip.c) */
+TestClip *test_clip_encode_here (const gchar * encoder, guint n_frames,
+    gint width, gint height, GError ** error);
+
+GPtrArray *test_clip_decode_here (TestClip * clip, const gchar * decoder,
+    GError ** error);
+
+gboolean test_clip_save (TestClip * clip, const gchar * path,
+    GError ** error);
+
+TestClip *test_clip_load (const gchar * path, GError ** error);
 
 GstElement *test_pipeline_new (const gchar * fragment, gint fd);
 

@@ -27,6 +27,14 @@
 #define TIMEOUT_MS 30000
 #define N_FRAMES 10
 
+/* Under meson's valgrind setup (tests/check/meson.build) daedalusd runs
+ * under memcheck too: $DAEDALUSD_VALGRIND is the valgrind command line
+ * (shell syntax) to run it with.  Errors make valgrind exit with
+ * VALGRIND_ERROR_STATUS, which is none of daedalusd's (0 to 5); valgrind
+ * writes to "<output file>.valgrind", so that daedalusd's output is what
+ * it prints, as without valgrind. */
+#define VALGRIND_ERROR_STATUS 99
+
 typedef struct
 {
   gint status;
@@ -49,10 +57,29 @@ spawn (const gchar * const *args, FakeKernel * fk, gchar ** out_path)
   GSubprocessLauncher *l =
       g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
   GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
+  const gchar *valgrind = g_getenv ("DAEDALUSD_VALGRIND");
   GError *err = NULL;
   GSubprocess *p;
   guint i;
 
+  /* the output goes to files: nobody has to read pipes while it runs */
+  *out_path = g_strdup_printf ("%s/daedalusd-cli-%d-XXXXXX", g_get_tmp_dir (),
+      getpid ());
+  close (g_mkstemp (*out_path));
+
+  if (valgrind && *valgrind) {
+    gchar **vg_argv;
+
+    fail_unless (g_shell_parse_argv (valgrind, NULL, &vg_argv, &err),
+        "DAEDALUSD_VALGRIND: %s", err ? err->message : "");
+    for (i = 0; vg_argv[i]; i++)
+      g_ptr_array_add (argv, g_strdup (vg_argv[i]));
+    g_strfreev (vg_argv);
+    g_ptr_array_add (argv, g_strdup_printf ("--error-exitcode=%d",
+            VALGRIND_ERROR_STATUS));
+    g_ptr_array_add (argv, g_strdup_printf ("--log-file=%s.valgrind",
+            *out_path));
+  }
   g_ptr_array_add (argv, g_strdup (g_getenv ("DAEDALUSD")));
   g_ptr_array_add (argv, g_strdup ("-c"));
   g_ptr_array_add (argv, g_strdup (empty_config));
@@ -64,10 +91,6 @@ spawn (const gchar * const *args, FakeKernel * fk, gchar ** out_path)
     g_ptr_array_add (argv, g_strdup (args[i]));
   g_ptr_array_add (argv, NULL);
 
-  /* the output goes to files: nobody has to read pipes while it runs */
-  *out_path = g_strdup_printf ("%s/daedalusd-cli-%d-XXXXXX", g_get_tmp_dir (),
-      getpid ());
-  close (g_mkstemp (*out_path));
   g_subprocess_launcher_set_stdout_file_path (l, *out_path);
   g_subprocess_launcher_setenv (l, "LANGUAGE", "C", TRUE);
   g_subprocess_launcher_setenv (l, "LC_ALL", "C", TRUE);
@@ -85,6 +108,22 @@ finish (GSubprocess * p, gchar * out_path, Run * r)
   fail_unless (g_subprocess_wait (p, NULL, NULL));
   fail_unless (g_subprocess_get_if_exited (p), "daedalusd did not exit");
   r->status = g_subprocess_get_exit_status (p);
+  if (g_getenv ("DAEDALUSD_VALGRIND") && *g_getenv ("DAEDALUSD_VALGRIND")) {
+    gchar *log_path = g_strconcat (out_path, ".valgrind", NULL);
+    gchar *log = NULL;
+
+    fail_unless (g_file_get_contents (log_path, &log, NULL, NULL),
+        "no %s", log_path);
+    GST_INFO ("valgrind:\n%s", log);
+    /* the report, on stderr: too long for a check message */
+    if (r->status == VALGRIND_ERROR_STATUS)
+      g_printerr ("daedalusd under valgrind:\n%s", log);
+    fail_if (r->status == VALGRIND_ERROR_STATUS,
+        "memcheck found errors in daedalusd: its report is on stderr");
+    g_unlink (log_path);
+    g_free (log_path);
+    g_free (log);
+  }
   fail_unless (g_file_get_contents (out_path, &r->out, NULL, NULL));
   r->err = g_strdup (r->out);
   GST_INFO ("exit %d:\n%s", r->status, r->out);

@@ -15,7 +15,6 @@
 #endif
 
 #include <linux/videodev2.h>
-#include <valgrind/valgrind.h>
 #include <gst/check/gstcheck.h>
 
 #include "fakekernel.h"
@@ -480,16 +479,6 @@ GST_START_TEST (test_h264_bframes)
   GPtrArray *ref;
   guint64 first_cookie;
   guint i, reordered = 0;
-
-  /* Not under valgrind: x264's assembly makes memcheck see uninitialised
-   * values in the bitstream and every decoded picture (third-party code,
-   * like x265 in tests/check/meson.build); the other tests run the same
-   * code of ours under valgrind. */
-  if (RUNNING_ON_VALGRIND) {
-    test_clip_free (clip);
-    fake_kernel_free (fk);
-    return;
-  }
 
   display = g_array_new (FALSE, FALSE, sizeof (guint));
   for (i = 0; i < clip->aus->len; i++) {
