@@ -12,9 +12,18 @@
 
 #include "daedalus.h"
 
-/* coded formats the module can expose; the daemon's HELLO narrows them */
+/*
+ * Coded formats the module can expose, one access unit per OUTPUT buffer;
+ * the daemon's HELLO narrows them.  The first one the daemon decodes is the
+ * default OUTPUT format.
+ */
 const struct daedalus_coded_fmt daedalus_coded_fmts[] = {
+	{ V4L2_PIX_FMT_H264, V4L2_FMT_FLAG_DYN_RESOLUTION },
+	{ V4L2_PIX_FMT_HEVC, V4L2_FMT_FLAG_DYN_RESOLUTION },
+	{ V4L2_PIX_FMT_VP8, V4L2_FMT_FLAG_DYN_RESOLUTION },
 	{ V4L2_PIX_FMT_VP9, V4L2_FMT_FLAG_DYN_RESOLUTION },
+	{ V4L2_PIX_FMT_MPEG2, V4L2_FMT_FLAG_DYN_RESOLUTION },
+	{ V4L2_PIX_FMT_MPEG4, V4L2_FMT_FLAG_DYN_RESOLUTION },
 };
 
 const unsigned int daedalus_num_coded_fmts = ARRAY_SIZE(daedalus_coded_fmts);

@@ -48,6 +48,24 @@ static const struct daedalus_coded_fmt *find_coded_fmt(u32 fourcc)
 	return NULL;
 }
 
+/*
+ * @fourcc if the node offers it now (the module knows it and the daemon
+ * decodes it), else the first coded format the node offers.
+ */
+static u32 offered_coded_fourcc(struct daedalus_dev *dev, u32 fourcc)
+{
+	unsigned int i;
+
+	if (find_coded_fmt(fourcc) && daedalus_daemon_has_codec(dev, fourcc))
+		return fourcc;
+	for (i = 0; i < daedalus_num_coded_fmts; i++)
+		if (daedalus_daemon_has_codec(dev,
+					      daedalus_coded_fmts[i].fourcc))
+			return daedalus_coded_fmts[i].fourcc;
+	/* a daemon that decodes none of them: streaming fails at STREAMON */
+	return daedalus_coded_fmts[0].fourcc;
+}
+
 static void fix_colorimetry(struct v4l2_pix_format_mplane *f)
 {
 	if (f->colorspace == V4L2_COLORSPACE_DEFAULT ||
@@ -61,12 +79,12 @@ static void fix_colorimetry(struct v4l2_pix_format_mplane *f)
 		f->quantization = V4L2_QUANTIZATION_DEFAULT;
 }
 
-static void out_fmt_adjust(struct v4l2_pix_format_mplane *f)
+static void out_fmt_adjust(struct daedalus_dev *dev,
+			   struct v4l2_pix_format_mplane *f)
 {
 	u32 need;
 
-	if (!find_coded_fmt(f->pixelformat))
-		f->pixelformat = daedalus_coded_fmts[0].fourcc;
+	f->pixelformat = offered_coded_fourcc(dev, f->pixelformat);
 	f->width = clamp_t(u32, f->width, DAEDALUS_MIN_SIZE, DAEDALUS_MAX_WIDTH);
 	f->height = clamp_t(u32, f->height, DAEDALUS_MIN_SIZE,
 			    DAEDALUS_MAX_HEIGHT);
@@ -1126,7 +1144,7 @@ static int vidioc_g_fmt_vid_cap(struct file *file, void *priv,
 static int vidioc_try_fmt_vid_out(struct file *file, void *priv,
 				  struct v4l2_format *f)
 {
-	out_fmt_adjust(&f->fmt.pix_mp);
+	out_fmt_adjust(file_to_ctx(file)->dev, &f->fmt.pix_mp);
 	return 0;
 }
 
@@ -1138,7 +1156,7 @@ static int vidioc_s_fmt_vid_out(struct file *file, void *priv,
 
 	if (vb2_is_busy(&ctx->out_q) || vb2_is_busy(&ctx->cap_q))
 		return -EBUSY;
-	out_fmt_adjust(&f->fmt.pix_mp);
+	out_fmt_adjust(ctx->dev, &f->fmt.pix_mp);
 	ctx->out_fmt = f->fmt.pix_mp;
 
 	/* the CAPTURE format follows until the stream says otherwise */
@@ -1192,10 +1210,13 @@ static int vidioc_g_selection(struct file *file, void *priv,
 static int vidioc_enum_framesizes(struct file *file, void *priv,
 				  struct v4l2_frmsizeenum *fs)
 {
+	struct daedalus_dev *dev = file_to_ctx(file)->dev;
+
 	if (fs->index)
 		return -EINVAL;
-	if (!find_coded_fmt(fs->pixel_format) &&
-	    fs->pixel_format != V4L2_PIX_FMT_NV12)
+	if (fs->pixel_format != V4L2_PIX_FMT_NV12 &&
+	    (!find_coded_fmt(fs->pixel_format) ||
+	     !daedalus_daemon_has_codec(dev, fs->pixel_format)))
 		return -EINVAL;
 
 	fs->type = V4L2_FRMSIZE_TYPE_STEPWISE;
