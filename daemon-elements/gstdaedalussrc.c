@@ -104,6 +104,28 @@ gst_daedalus_src_get_property (GObject * object, guint prop_id,
       pspec);
 }
 
+static guint32 *acceptable_codecs (GstDaedalusSrc * self, guint * n_codecs);
+
+/* Serving any stream (gst-launch use), the node should offer only the
+ * codecs downstream takes: an H.264 client must not wait for a VP9-only
+ * pipeline.  A daemon's own list is left alone by the library. */
+static void
+restrict_codecs (GstDaedalusSrc * self)
+{
+  GError *err = NULL;
+  guint32 *codecs;
+  guint n_codecs;
+
+  codecs = acceptable_codecs (self, &n_codecs);
+  if (!gst_daedalus_connection_restrict_codecs (self->conn, codecs, n_codecs,
+          &err)) {
+    GST_WARNING_OBJECT (self, "the node may offer codecs downstream does not "
+        "take: %s", err->message);
+    g_error_free (err);
+  }
+  g_free (codecs);
+}
+
 static gboolean
 gst_daedalus_src_start (GstBaseSrc * bsrc)
 {
@@ -112,6 +134,9 @@ gst_daedalus_src_start (GstBaseSrc * bsrc)
   self->conn = DAEDALUS_ELEMENT_ACQUIRE (self, &self->props);
   if (!self->conn)
     return FALSE;
+  if (gst_daedalus_element_get_stream_id (GST_ELEMENT (self),
+          &self->props) == 0)
+    restrict_codecs (self);
   self->cancellable = g_cancellable_new ();
   self->need_flush = FALSE;
   self->have_consumed = FALSE;

@@ -58,7 +58,8 @@ struct _GstDaedalusConnection
   guint32 kernel_codecs[DAEDALUS_MAX_CODECS];   /* what the kernel offers */
   guint n_kernel_codecs;
   guint32 hello_codecs[DAEDALUS_MAX_CODECS];    /* what our last HELLO said, */
-  guint n_hello_codecs;                 /* protected by the write lock */
+  guint n_hello_codecs;                 /* protected by the write lock, */
+  gboolean default_codecs;      /* as is: the library chose the list */
   GstPoll *poll;
   GstPollFD pollfd;
   GThread *reader;
@@ -457,6 +458,7 @@ handshake (GstDaedalusConnection * conn, const guint32 * codecs,
     hello.num_codecs = offered_codecs (khello, codecs, n_codecs, hello.codecs);
   else
     hello.num_codecs = decodable_codecs (khello, hello.codecs);
+  conn->default_codecs = codecs == NULL;
   GST_INFO_OBJECT (conn, "kernel protocol %u.%u, max message %u, we decode "
       "%u of its %u codecs", khello->major, khello->minor,
       khello->max_msg_size, hello.num_codecs, khello->num_codecs);
@@ -932,6 +934,35 @@ gst_daedalus_connection_get_codecs (GstDaedalusConnection * conn,
   return n;
 }
 
+/* Says HELLO with @hello's codecs unless they are what the kernel has;
+ * with the write lock. */
+static gboolean
+update_codecs_locked (GstDaedalusConnection * conn,
+    struct daedalus_msg_hello *hello, GError ** error)
+{
+  gint ret;
+
+  if (hello->num_codecs == conn->n_hello_codecs &&
+      memcmp (hello->codecs, conn->hello_codecs, sizeof (hello->codecs)) == 0)
+    return TRUE;
+  if (conn->kernel_minor < 1) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+        _("%s speaks daedalus protocol version %u.%u, which learns the "
+            "codecs only when the daemon connects."), GST_OBJECT_NAME (conn),
+        conn->kernel_major, conn->kernel_minor);
+    return FALSE;
+  }
+  ret = say_hello (conn, hello);
+  if (ret < 0) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
+        _("Could not write to %s."), GST_OBJECT_NAME (conn));
+    g_prefix_error (error, "HELLO: %s: ", g_strerror (-ret));
+    return FALSE;
+  }
+  GST_INFO_OBJECT (conn, "now decoding %u codecs", hello->num_codecs);
+  return TRUE;
+}
+
 /**
  * gst_daedalus_connection_set_codecs:
  * @codecs: the V4L2 fourccs we decode now
@@ -951,7 +982,7 @@ gst_daedalus_connection_set_codecs (GstDaedalusConnection * conn,
 {
   struct daedalus_msg_hello khello = { {0}, };
   struct daedalus_msg_hello hello;
-  gint ret = 0;
+  gboolean ok;
 
   khello.num_codecs = conn->n_kernel_codecs;
   memcpy (khello.codecs, conn->kernel_codecs, sizeof (khello.codecs));
@@ -959,29 +990,49 @@ gst_daedalus_connection_set_codecs (GstDaedalusConnection * conn,
   hello.num_codecs = offered_codecs (&khello, codecs, n_codecs, hello.codecs);
 
   g_mutex_lock (&conn->write_lock);
-  if (hello.num_codecs == conn->n_hello_codecs &&
-      memcmp (hello.codecs, conn->hello_codecs, sizeof (hello.codecs)) == 0) {
-    g_mutex_unlock (&conn->write_lock);
-    return TRUE;
-  }
-  if (conn->kernel_minor < 1) {
-    g_mutex_unlock (&conn->write_lock);
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-        _("%s speaks daedalus protocol version %u.%u, which learns the "
-            "codecs only when the daemon connects."), GST_OBJECT_NAME (conn),
-        conn->kernel_major, conn->kernel_minor);
-    return FALSE;
-  }
-  ret = say_hello (conn, &hello);
+  conn->default_codecs = FALSE;
+  ok = update_codecs_locked (conn, &hello, error);
   g_mutex_unlock (&conn->write_lock);
-  if (ret < 0) {
-    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
-        _("Could not write to %s."), GST_OBJECT_NAME (conn));
-    g_prefix_error (error, "HELLO: %s: ", g_strerror (-ret));
-    return FALSE;
+  return ok;
+}
+
+/**
+ * gst_daedalus_connection_restrict_codecs:
+ * @codecs: the V4L2 fourccs an element can handle
+ * @n_codecs: entries in @codecs
+ *
+ * For a daedalussrc that serves any stream (gst-launch use): when the codec
+ * list the kernel has is the library's default (every codec an installed
+ * decoder accepts), narrows it to those of @codecs, so that the node does
+ * not offer a codec nobody would serve.  A list a daemon set
+ * (gst_daedalus_connection_acquire_full(), _set_codecs()) is left alone.
+ *
+ * Returns: TRUE when the kernel has the list; FALSE with @error as for
+ * gst_daedalus_connection_set_codecs().
+ */
+gboolean
+gst_daedalus_connection_restrict_codecs (GstDaedalusConnection * conn,
+    const guint32 * codecs, guint n_codecs, GError ** error)
+{
+  struct daedalus_msg_hello hello;
+  gboolean ok = TRUE;
+  guint i, j;
+
+  gst_daedalus_msg_init (&hello, sizeof (hello), DAEDALUS_MSG_HELLO, 0);
+  g_mutex_lock (&conn->write_lock);
+  if (conn->default_codecs) {
+    for (i = 0; i < conn->n_hello_codecs; i++) {
+      for (j = 0; j < n_codecs; j++) {
+        if (conn->hello_codecs[i] == codecs[j]) {
+          hello.codecs[hello.num_codecs++] = codecs[j];
+          break;
+        }
+      }
+    }
+    ok = update_codecs_locked (conn, &hello, error);
   }
-  GST_INFO_OBJECT (conn, "now decoding %u codecs", hello.num_codecs);
-  return TRUE;
+  g_mutex_unlock (&conn->write_lock);
+  return ok;
 }
 
 static void

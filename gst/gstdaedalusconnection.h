@@ -52,6 +52,9 @@ guint gst_daedalus_connection_get_codecs (GstDaedalusConnection * conn,
 gboolean gst_daedalus_connection_set_codecs (GstDaedalusConnection * conn,
     const guint32 * codecs, guint n_codecs, GError ** error);
 
+gboolean gst_daedalus_connection_restrict_codecs (GstDaedalusConnection *
+    conn, const guint32 * codecs, guint n_codecs, GError ** error);
+
 gint gst_daedalus_connection_send (GstDaedalusConnection * conn,
     gconstpointer msg);
 

@@ -90,6 +90,78 @@ GST_START_TEST (test_teardown_waiting_for_capture)
 
 GST_END_TEST;
 
+static gboolean
+hello_has (FakeKernel * fk, guint32 codec)
+{
+  const struct daedalus_msg_hello *hello = fake_kernel_get_hello (fk);
+  guint i;
+
+  for (i = 0; i < hello->num_codecs; i++)
+    if (hello->codecs[i] == codec)
+      return TRUE;
+  return FALSE;
+}
+
+/* gst-launch use: a daedalussrc serving any stream narrows the library's
+ * default codec list to what downstream takes (HELLO again) */
+GST_START_TEST (test_restrict_codecs)
+{
+  FakeKernel *fk = fake_kernel_new (DAEDALUS_PROTO_MAJOR, 4);
+  GstElement *pipeline = test_pipeline_new ("vp9parse ! avdec_vp9",
+      fake_kernel_get_fd (fk));
+
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless (fake_kernel_wait_hellos (fk, 2, TIMEOUT_MS));
+  fail_unless_equals_int (fake_kernel_get_hello (fk)->num_codecs, 1);
+  fail_unless (hello_has (fk, V4L2_PIX_FMT_VP9));
+  fail_unless (set_null_time (pipeline) < 2 * G_USEC_PER_SEC);
+  gst_object_unref (pipeline);
+  fail_unless_equals_int (fake_kernel_get_n_hellos (fk), 2);
+  fail_unless_equals_int (fake_kernel_get_invalid (fk), 0);
+  fake_kernel_free (fk);
+}
+
+GST_END_TEST;
+
+/* a daedalussrc for one stream (a daemon's pipeline) leaves the list
+ * alone; a 1.0 kernel is not sent a HELLO it would refuse */
+GST_START_TEST (test_restrict_codecs_not)
+{
+  static const guint32 offered[] = { V4L2_PIX_FMT_VP9, V4L2_PIX_FMT_H264 };
+  FakeKernel *fk = fake_kernel_new (DAEDALUS_PROTO_MAJOR, 4);
+  FakeKernel *old = fake_kernel_new_version (DAEDALUS_PROTO_MAJOR, 0, 4,
+      offered, G_N_ELEMENTS (offered));
+  GstElement *pipeline = test_pipeline_new ("vp9parse ! avdec_vp9",
+      fake_kernel_get_fd (fk));
+  GstElement *pipeline_old = test_pipeline_new ("vp9parse ! avdec_vp9",
+      fake_kernel_get_fd (old));
+
+  gst_child_proxy_set (GST_CHILD_PROXY (pipeline), "src::stream",
+      G_GUINT64_CONSTANT (3), NULL);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless (gst_element_set_state (pipeline_old, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless (fake_kernel_wait_hello (fk, TIMEOUT_MS));
+  fail_unless (fake_kernel_wait_hello (old, TIMEOUT_MS));
+  fail_unless (set_null_time (pipeline) < 2 * G_USEC_PER_SEC);
+  fail_unless (set_null_time (pipeline_old) < 2 * G_USEC_PER_SEC);
+  gst_object_unref (pipeline);
+  gst_object_unref (pipeline_old);
+  /* every message written has been read once the elements are gone */
+  fail_unless_equals_int (fake_kernel_get_n_hellos (fk), 1);
+  fail_unless (hello_has (fk, V4L2_PIX_FMT_H264));
+  fail_unless_equals_int (fake_kernel_get_n_hellos (old), 1);
+  fail_unless (hello_has (old, V4L2_PIX_FMT_H264));
+  fail_unless_equals_int (fake_kernel_get_invalid (fk), 0);
+  fail_unless_equals_int (fake_kernel_get_invalid (old), 0);
+  fake_kernel_free (fk);
+  fake_kernel_free (old);
+}
+
+GST_END_TEST;
+
 /* the kernel side goes away: an error, not a hang or a crash */
 GST_START_TEST (test_connection_lost)
 {
@@ -380,6 +452,8 @@ daedalussrc_suite (void)
   tcase_add_test (tc, test_teardown_waiting_for_stream);
   tcase_add_test (tc, test_teardown_waiting_for_capture);
   tcase_add_test (tc, test_connection_lost);
+  tcase_add_test (tc, test_restrict_codecs);
+  tcase_add_test (tc, test_restrict_codecs_not);
   tcase_add_test (tc, test_wrong_major);
   tcase_add_test (tc, test_no_device);
   tcase_add_test (tc, test_shared_connection);
