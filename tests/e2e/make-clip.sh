@@ -1,20 +1,63 @@
 #!/usr/bin/env bash
-# make-clip.sh OUTDIR [FRAMES] [WIDTHxHEIGHT]
-# Encodes a small VP9 clip (IVF) with Debian's ffmpeg/libvpx and writes the
-# per-frame MD5 sums of a direct software decode (libavcodec's vp9, I420):
-#   OUTDIR/clip.ivf  OUTDIR/ref.md5  OUTDIR/clip.size
-# and the clip as v4l2-compliance --stream-from-hdr reads it, OUTDIR/clip.hdr
+# make-clip.sh OUTDIR [FRAMES] [WIDTHxHEIGHT] [CODEC]
+# Encodes a small clip with Debian's ffmpeg and writes the per-frame MD5
+# sums of a direct software decode (libavcodec, I420):
+#   OUTDIR/clip.EXT  OUTDIR/clip.name (= clip.EXT)  OUTDIR/ref.md5
+#   OUTDIR/clip.size
+# CODEC: vp9 (default; IVF, also OUTDIR/clip.hdr as v4l2-compliance
+# --stream-from-hdr reads it), vp8 (IVF), h264 (main profile, B-frames),
+# h264-baseline (constrained baseline: what openh264 decodes), hevc
+# (B-frames), mpeg2 (B-frames), mpeg4 (Part 2, B-frames).  The coded
+# formats other than VP8/VP9 go into Matroska: its timestamps survive the
+# decoder (FFmpeg's V4L2 clients take a raw stream's missing timestamps as
+# 0 and drop the frames), and V4L2 has no codec_data, so parameter sets
+# are in-band: FFmpeg turns avcC/hvcC into Annex B for its V4L2 decoders,
+# the MPEG-4 VOL is repeated before every keyframe (dump_extra).
+# mpeg2 also gets OUTDIR/ref-libmpeg2.md5: libmpeg2 (mpeg2dec) is not
+# bit-identical to libavcodec (the IDCT is not normative).
 set -euo pipefail
-out=${1:?usage: make-clip.sh OUTDIR [FRAMES] [WxH]}
+out=${1:?usage: make-clip.sh OUTDIR [FRAMES] [WxH] [CODEC]}
 frames=${2:-30}
 size=${3:-320x180}
+codec=${4:-vp9}
+here=$(cd "$(dirname "$0")" && pwd)
+ext=mkv
+case $codec in
+vp9) # -g 10 gives keyframes, altref frames give hidden VP9 frames
+	# (superframes), which must not produce output of their own
+	ext=ivf
+	enc=(-c:v libvpx-vp9 -b:v 300k -g 10 -auto-alt-ref 1 -lag-in-frames 8
+		-deadline realtime -cpu-used 8) ;;
+vp8) ext=ivf
+	enc=(-c:v libvpx -b:v 300k -g 10 -auto-alt-ref 1 -lag-in-frames 8
+		-deadline realtime -cpu-used 8) ;;
+h264) enc=(-c:v libx264 -profile:v main -bf 2 -g 10) ;;
+h264-baseline) enc=(-c:v libx264 -profile:v baseline -g 10) ;;
+hevc) # closed GOPs: with x265's default open GOPs, libde265 now and then
+	# outputs the leading (RASL) pictures of a mid-stream CRA differently
+	# (seen in a direct gst-launch decode too), which no reference can pin
+	enc=(-c:v libx265 -x265-params bframes=2:keyint=10:open-gop=0:log-level=error) ;;
+mpeg2) enc=(-c:v mpeg2video -bf 2 -g 10 -b:v 500k) ;;
+mpeg4) enc=(-c:v mpeg4 -bf 2 -g 10 -b:v 500k -bsf:v dump_extra=freq=keyframe) ;;
+*) echo "make-clip.sh: unknown codec $codec" >&2; exit 2 ;;
+esac
 mkdir -p "$out"
-# testsrc2 moves every frame; -g 10 gives keyframes, altref frames give
-# hidden VP9 frames (superframes), which must not produce output of their own
+# testsrc2 moves every frame
 ffmpeg -nostdin -hide_banner -loglevel error -y \
 	-f lavfi -i "testsrc2=size=${size}:rate=30" -frames:v "$frames" \
-	-c:v libvpx-vp9 -b:v 300k -g 10 -auto-alt-ref 1 -lag-in-frames 8 \
-	-deadline realtime -cpu-used 8 -pix_fmt yuv420p "$out/clip.ivf"
-"$(dirname "$0")/framemd5.sh" "$out/ref.md5" -c:v vp9 -i "$out/clip.ivf"
-"$(dirname "$0")/ivf2hdr.py" "$out/clip.ivf" "$out/clip.hdr" > /dev/null
+	"${enc[@]}" -pix_fmt yuv420p "$out/clip.$ext"
+echo "clip.$ext" > "$out/clip.name"
+"$here/framemd5.sh" "$out/ref.md5" -i "$out/clip.$ext"
+case $codec in
+vp9) "$here/ivf2hdr.py" "$out/clip.ivf" "$out/clip.hdr" > /dev/null ;;
+mpeg2)
+	gst-launch-1.0 -q filesrc location="$out/clip.mkv" ! matroskademux ! \
+		mpegvideoparse ! mpeg2dec ! videoconvert ! video/x-raw,format=I420 ! \
+		filesink location="$out/libmpeg2.yuv"
+	"$here/framemd5.sh" "$out/ref-libmpeg2.md5" -f rawvideo -pix_fmt yuv420p \
+		-s "$size" -i "$out/libmpeg2.yuv"
+	rm -f "$out/libmpeg2.yuv" ;;
+esac
+[ "$(wc -l < "$out/ref.md5")" -eq "$frames" ] ||
+	{ echo "make-clip.sh: $codec: $(wc -l < "$out/ref.md5") frames decoded, expected $frames" >&2; exit 1; }
 echo "$size" > "$out/clip.size"
