@@ -477,115 +477,7 @@ GST_END_TEST;
 
 /* ---- loop-back -------------------------------------------------------- */
 
-/* a stand-in for a v4l2 stateful decoder registered for one device node */
-typedef struct
-{
-  GstElement parent;
-  gchar *device;
-} FakeV4l2Dec;
-typedef GstElementClass FakeV4l2DecClass;
 
-GType fake_v4l2_dec_get_type (void);
-G_DEFINE_TYPE (FakeV4l2Dec, fake_v4l2_dec, GST_TYPE_ELEMENT);
-
-static void
-fake_v4l2_dec_get_property (GObject * object, guint id, GValue * value,
-    GParamSpec * pspec)
-{
-  g_value_set_string (value, ((FakeV4l2Dec *) object)->device);
-}
-
-static void
-fake_v4l2_dec_finalize (GObject * object)
-{
-  g_free (((FakeV4l2Dec *) object)->device);
-  G_OBJECT_CLASS (fake_v4l2_dec_parent_class)->finalize (object);
-}
-
-/* it decodes nothing: the first access unit fails it */
-static GstFlowReturn
-fake_v4l2_dec_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
-{
-  gst_buffer_unref (buf);
-  GST_ELEMENT_ERROR (parent, STREAM, DECODE, ("fake decoder"), (NULL));
-  return GST_FLOW_ERROR;
-}
-
-/* it takes any caps and gives none */
-static gboolean
-fake_v4l2_dec_event (GstPad * pad, GstObject * parent, GstEvent * event)
-{
-  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
-    return gst_pad_event_default (pad, parent, event);
-  gst_event_unref (event);
-  return TRUE;
-}
-
-static void
-fake_v4l2_dec_init (FakeV4l2Dec * self)
-{
-  GstElementClass *klass = GST_ELEMENT_GET_CLASS (self);
-  GstPad *sink = gst_pad_new_from_template
-      (gst_element_class_get_pad_template (klass, "sink"), "sink");
-
-  self->device = g_strdup ("/dev/null");
-  gst_pad_set_chain_function (sink, fake_v4l2_dec_chain);
-  gst_pad_set_event_function (sink, fake_v4l2_dec_event);
-  gst_element_add_pad (GST_ELEMENT (self), sink);
-  gst_element_add_pad (GST_ELEMENT (self),
-      gst_pad_new_from_template (gst_element_class_get_pad_template (klass,
-              "src"), "src"));
-}
-
-static void
-fake_v4l2_dec_class_init (FakeV4l2DecClass * klass)
-{
-  static GstStaticPadTemplate sink = GST_STATIC_PAD_TEMPLATE ("sink",
-      GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/x-vp9"));
-  static GstStaticPadTemplate src = GST_STATIC_PAD_TEMPLATE ("src",
-      GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/x-raw"));
-  GObjectClass *oclass = G_OBJECT_CLASS (klass);
-
-  oclass->get_property = fake_v4l2_dec_get_property;
-  oclass->finalize = fake_v4l2_dec_finalize;
-  g_object_class_install_property (oclass, 1,
-      g_param_spec_string ("device", "Device", "Device", "/dev/null",
-          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
-  gst_element_class_add_static_pad_template (klass, &sink);
-  gst_element_class_add_static_pad_template (klass, &src);
-  gst_element_class_set_static_metadata (klass, "Fake V4L2 VP9 decoder",
-      "Codec/Decoder/Video/Hardware", "test", "test");
-}
-
-/* a sysfs where /dev/null is a video device called @name */
-static gchar *
-fake_sysfs (const gchar * name)
-{
-  gchar *root = g_dir_make_tmp ("daedalusd-sysfs-XXXXXX", NULL);
-  gchar *dir, *file;
-  struct stat st;
-
-  fail_unless (root != NULL);
-  fail_unless (stat ("/dev/null", &st) == 0);
-  dir = g_strdup_printf ("%s/dev/char/%u:%u", root, major (st.st_rdev),
-      minor (st.st_rdev));
-  fail_unless (g_mkdir_with_parents (dir, 0700) == 0);
-  file = g_build_filename (dir, "name", NULL);
-  fail_unless (g_file_set_contents (file, name, -1, NULL));
-  g_free (file);
-  g_free (dir);
-  return root;
-}
-
-static void
-remove_fake_sysfs (gchar * root)
-{
-  gchar *cmd = g_strdup_printf ("rm -rf '%s'", root);
-
-  fail_unless (system (cmd) == 0);
-  g_free (cmd);
-  g_free (root);
-}
 
 /* the fake decoder outranks every VP9 decoder while a test runs */
 static void
@@ -602,8 +494,8 @@ fake_v4l2_dec_set_rank (guint rank)
  * decodes with the next one; elsewhere it takes it */
 GST_START_TEST (test_decodebin_skips_loopback)
 {
-  gchar *ours = fake_sysfs ("daedalus-v4l2\n");
-  gchar *other = fake_sysfs ("some-hardware\n");
+  gchar *ours = daemon_test_fake_sysfs ("daedalus-v4l2\n");
+  gchar *other = daemon_test_fake_sysfs ("some-hardware\n");
   TestClip *clip = test_clip_new (VP9_ENCODER, N_FRAMES, WIDTH, HEIGHT);
   GPtrArray *ref = test_clip_reference_decode (clip, "vp9parse ! vp9dec");
   const gchar *cli[] = { "vp9=decodebin", NULL };
@@ -666,8 +558,8 @@ GST_START_TEST (test_decodebin_skips_loopback)
   fake_v4l2_dec_set_rank (GST_RANK_NONE);
   g_ptr_array_unref (ref);
   test_clip_free (clip);
-  remove_fake_sysfs (ours);
-  remove_fake_sysfs (other);
+  daemon_test_remove_fake_sysfs (ours);
+  daemon_test_remove_fake_sysfs (other);
 }
 
 GST_END_TEST;
@@ -677,8 +569,8 @@ GST_END_TEST;
  * stream when the element is added, before it is set to READY */
 GST_START_TEST (test_decodebin3_loopback)
 {
-  gchar *ours = fake_sysfs ("daedalus-v4l2\n");
-  gchar *other = fake_sysfs ("some-hardware\n");
+  gchar *ours = daemon_test_fake_sysfs ("daedalus-v4l2\n");
+  gchar *other = daemon_test_fake_sysfs ("some-hardware\n");
   const gchar *cli[] = { "vp9=decodebin3", "vp8=decodebin3", NULL };
   DaedalusdConfig *config;
   const DaedalusdDecoder *d;
@@ -755,8 +647,8 @@ GST_START_TEST (test_decodebin3_loopback)
   gst_object_unref (pipeline);
 
   fake_v4l2_dec_set_rank (GST_RANK_NONE);
-  remove_fake_sysfs (ours);
-  remove_fake_sysfs (other);
+  daemon_test_remove_fake_sysfs (ours);
+  daemon_test_remove_fake_sysfs (other);
 }
 
 GST_END_TEST;
@@ -764,8 +656,8 @@ GST_END_TEST;
 /* the library's test of a node (what the elements' HELLO leaves out) */
 GST_START_TEST (test_factory_loops_back)
 {
-  gchar *ours = fake_sysfs ("daedalus-v4l2\n");
-  gchar *other = fake_sysfs ("some-hardware\n");
+  gchar *ours = daemon_test_fake_sysfs ("daedalus-v4l2\n");
+  gchar *other = daemon_test_fake_sysfs ("some-hardware\n");
   GstElementFactory *f = gst_element_factory_find ("fakev4l2vp9dec");
   GstElementFactory *vp9dec = gst_element_factory_find ("vp9dec");
   gchar *device;
@@ -779,8 +671,8 @@ GST_START_TEST (test_factory_loops_back)
   fail_if (gst_daedalus_factory_loops_back (vp9dec, ours));
   gst_object_unref (f);
   gst_object_unref (vp9dec);
-  remove_fake_sysfs (ours);
-  remove_fake_sysfs (other);
+  daemon_test_remove_fake_sysfs (ours);
+  daemon_test_remove_fake_sysfs (other);
 }
 
 GST_END_TEST;

@@ -538,90 +538,12 @@ GST_END_TEST;
 
 /* ---- built-in defaults and the loop-back guard ------------------------- */
 
-/* a stand-in for a v4l2 stateful decoder registered for one device node */
-typedef struct
-{
-  GstElement parent;
-  gchar *device;
-} FakeV4l2Dec;
-typedef GstElementClass FakeV4l2DecClass;
 
-GType fake_v4l2_dec_get_type (void);
-G_DEFINE_TYPE (FakeV4l2Dec, fake_v4l2_dec, GST_TYPE_ELEMENT);
-
-static void
-fake_v4l2_dec_get_property (GObject * object, guint id, GValue * value,
-    GParamSpec * pspec)
-{
-  g_value_set_string (value, ((FakeV4l2Dec *) object)->device);
-}
-
-static void
-fake_v4l2_dec_finalize (GObject * object)
-{
-  g_free (((FakeV4l2Dec *) object)->device);
-  G_OBJECT_CLASS (fake_v4l2_dec_parent_class)->finalize (object);
-}
-
-static void
-fake_v4l2_dec_init (FakeV4l2Dec * self)
-{
-  self->device = g_strdup ("/dev/null");
-}
-
-static void
-fake_v4l2_dec_class_init (FakeV4l2DecClass * klass)
-{
-  static GstStaticPadTemplate sink = GST_STATIC_PAD_TEMPLATE ("sink",
-      GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/x-vp9"));
-  static GstStaticPadTemplate src = GST_STATIC_PAD_TEMPLATE ("src",
-      GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/x-raw"));
-  GObjectClass *oclass = G_OBJECT_CLASS (klass);
-
-  oclass->get_property = fake_v4l2_dec_get_property;
-  oclass->finalize = fake_v4l2_dec_finalize;
-  g_object_class_install_property (oclass, 1,
-      g_param_spec_string ("device", "Device", "Device", "/dev/null",
-          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
-  gst_element_class_add_static_pad_template (klass, &sink);
-  gst_element_class_add_static_pad_template (klass, &src);
-  gst_element_class_set_static_metadata (klass, "Fake V4L2 VP9 decoder",
-      "Codec/Decoder/Video/Hardware", "test", "test");
-}
-
-static gchar *
-fake_sysfs (const gchar * name)
-{
-  gchar *root = g_dir_make_tmp ("daedalusd-sysfs-XXXXXX", NULL);
-  gchar *dir, *file;
-  struct stat st;
-
-  fail_unless (root != NULL);
-  fail_unless (stat ("/dev/null", &st) == 0);
-  dir = g_strdup_printf ("%s/dev/char/%u:%u", root, major (st.st_rdev),
-      minor (st.st_rdev));
-  fail_unless (g_mkdir_with_parents (dir, 0700) == 0);
-  file = g_build_filename (dir, "name", NULL);
-  fail_unless (g_file_set_contents (file, name, -1, NULL));
-  g_free (file);
-  g_free (dir);
-  return root;
-}
-
-static void
-remove_fake_sysfs (gchar * root)
-{
-  gchar *cmd = g_strdup_printf ("rm -rf '%s'", root);
-
-  fail_unless (system (cmd) == 0);
-  g_free (cmd);
-  g_free (root);
-}
 
 GST_START_TEST (test_device_is_daedalus)
 {
-  gchar *ours = fake_sysfs ("daedalus-v4l2\n");
-  gchar *other = fake_sysfs ("rkvdec\n");
+  gchar *ours = daemon_test_fake_sysfs ("daedalus-v4l2\n");
+  gchar *other = daemon_test_fake_sysfs ("rkvdec\n");
 
   fail_unless (gst_daedalus_device_is_daedalus (ours, "/dev/null"));
   fail_if (gst_daedalus_device_is_daedalus (other, "/dev/null"));
@@ -630,8 +552,8 @@ GST_START_TEST (test_device_is_daedalus)
   fail_if (gst_daedalus_device_is_daedalus (ours, "/etc/passwd"));
   fail_if (gst_daedalus_device_is_daedalus (ours, "/nonexistent"));
   fail_if (gst_daedalus_device_is_daedalus (ours, NULL));
-  remove_fake_sysfs (ours);
-  remove_fake_sysfs (other);
+  daemon_test_remove_fake_sysfs (ours);
+  daemon_test_remove_fake_sysfs (other);
 }
 
 GST_END_TEST;
@@ -646,8 +568,8 @@ compare_name (GstPluginFeature * f, const gchar * name)
 GST_START_TEST (test_default_never_loops_back)
 {
   const DaedalusdCodec *vp9 = daedalusd_codec_lookup ("vp9");
-  gchar *ours = fake_sysfs ("daedalus-v4l2");
-  gchar *other = fake_sysfs ("some-hardware");
+  gchar *ours = daemon_test_fake_sysfs ("daedalus-v4l2");
+  gchar *other = daemon_test_fake_sysfs ("some-hardware");
   GstElementFactory *factory;
   GList *factories;
   GstCaps *caps;
@@ -690,8 +612,8 @@ GST_START_TEST (test_default_never_loops_back)
   factory = gst_element_factory_find ("fakev4l2vp9dec");
   gst_plugin_feature_set_rank (GST_PLUGIN_FEATURE (factory), GST_RANK_NONE);
   gst_object_unref (factory);
-  remove_fake_sysfs (ours);
-  remove_fake_sysfs (other);
+  daemon_test_remove_fake_sysfs (ours);
+  daemon_test_remove_fake_sysfs (other);
 }
 
 GST_END_TEST;

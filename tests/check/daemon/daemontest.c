@@ -11,6 +11,9 @@
 #include "config.h"
 #endif
 
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <gst/check/gstcheck.h>
 
 #include "daemontest.h"
@@ -118,4 +121,115 @@ daemon_test_wait_errors (FakeKernel * fk, Daedalusd * daemon, guint64 id,
   Wait w = { fk, daemon, id, n };
 
   fail_unless (daemon_test_iterate_until (have_errors, &w));
+}
+
+/* ---- a v4l2 decoder and a sysfs for the loop-back tests -------------- */
+
+/* a stand-in for a v4l2 stateful decoder registered for one device node */
+typedef struct
+{
+  GstElement parent;
+  gchar *device;
+} FakeV4l2Dec;
+typedef GstElementClass FakeV4l2DecClass;
+
+G_DEFINE_TYPE (FakeV4l2Dec, fake_v4l2_dec, GST_TYPE_ELEMENT);
+
+static void
+fake_v4l2_dec_get_property (GObject * object, guint id, GValue * value,
+    GParamSpec * pspec)
+{
+  g_value_set_string (value, ((FakeV4l2Dec *) object)->device);
+}
+
+static void
+fake_v4l2_dec_finalize (GObject * object)
+{
+  g_free (((FakeV4l2Dec *) object)->device);
+  G_OBJECT_CLASS (fake_v4l2_dec_parent_class)->finalize (object);
+}
+
+/* it decodes nothing: the first access unit fails it */
+static GstFlowReturn
+fake_v4l2_dec_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  gst_buffer_unref (buf);
+  GST_ELEMENT_ERROR (parent, STREAM, DECODE, ("fake decoder"), (NULL));
+  return GST_FLOW_ERROR;
+}
+
+/* it takes any caps and gives none */
+static gboolean
+fake_v4l2_dec_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+    return gst_pad_event_default (pad, parent, event);
+  gst_event_unref (event);
+  return TRUE;
+}
+
+static void
+fake_v4l2_dec_init (FakeV4l2Dec * self)
+{
+  GstElementClass *klass = GST_ELEMENT_GET_CLASS (self);
+  GstPad *sink = gst_pad_new_from_template
+      (gst_element_class_get_pad_template (klass, "sink"), "sink");
+
+  self->device = g_strdup ("/dev/null");
+  gst_pad_set_chain_function (sink, fake_v4l2_dec_chain);
+  gst_pad_set_event_function (sink, fake_v4l2_dec_event);
+  gst_element_add_pad (GST_ELEMENT (self), sink);
+  gst_element_add_pad (GST_ELEMENT (self),
+      gst_pad_new_from_template (gst_element_class_get_pad_template (klass,
+              "src"), "src"));
+}
+
+static void
+fake_v4l2_dec_class_init (FakeV4l2DecClass * klass)
+{
+  static GstStaticPadTemplate sink = GST_STATIC_PAD_TEMPLATE ("sink",
+      GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/x-vp9"));
+  static GstStaticPadTemplate src = GST_STATIC_PAD_TEMPLATE ("src",
+      GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/x-raw"));
+  GObjectClass *oclass = G_OBJECT_CLASS (klass);
+
+  oclass->get_property = fake_v4l2_dec_get_property;
+  oclass->finalize = fake_v4l2_dec_finalize;
+  g_object_class_install_property (oclass, 1,
+      g_param_spec_string ("device", "Device", "Device", "/dev/null",
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  gst_element_class_add_static_pad_template (klass, &sink);
+  gst_element_class_add_static_pad_template (klass, &src);
+  gst_element_class_set_static_metadata (klass, "Fake V4L2 VP9 decoder",
+      "Codec/Decoder/Video/Hardware", "test", "test");
+}
+
+/* a sysfs where /dev/null is a video device called @name */
+gchar *
+daemon_test_fake_sysfs (const gchar * name)
+{
+  gchar *root = g_dir_make_tmp ("daedalusd-sysfs-XXXXXX", NULL);
+  gchar *dir, *file;
+  struct stat st;
+
+  fail_unless (root != NULL);
+  fail_unless (stat ("/dev/null", &st) == 0);
+  dir = g_strdup_printf ("%s/dev/char/%u:%u", root, major (st.st_rdev),
+      minor (st.st_rdev));
+  fail_unless (g_mkdir_with_parents (dir, 0700) == 0);
+  file = g_build_filename (dir, "name", NULL);
+  fail_unless (g_file_set_contents (file, name, -1, NULL));
+  g_free (file);
+  g_free (dir);
+  return root;
+}
+
+void
+daemon_test_remove_fake_sysfs (gchar * root)
+{
+  gchar *cmd = g_strdup_printf ("rm -rf '%s'", root);
+
+  fail_unless (system (cmd) == 0);
+  g_free (cmd);
+  g_free (root);
 }

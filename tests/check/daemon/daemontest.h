@@ -41,6 +41,16 @@ void daemon_test_wait_frames (FakeKernel * fk, Daedalusd * daemon,
 void daemon_test_wait_errors (FakeKernel * fk, Daedalusd * daemon,
     guint64 id, guint n);
 
+/* A stand-in for a v4l2 stateful decoder registered for one device node:
+ * video/x-vp9 in, raw video out, "device" /dev/null; the first access unit
+ * fails it.  Register it under the name the test needs. */
+GType fake_v4l2_dec_get_type (void);
+
+/* A sysfs root where /dev/null is a video device called @name; remove it
+ * with daemon_test_remove_fake_sysfs(). */
+gchar *daemon_test_fake_sysfs (const gchar * name);
+void daemon_test_remove_fake_sysfs (gchar * root);
+
 G_END_DECLS
 
 #endif /* __DAEMON_TEST_H__ */
