@@ -537,15 +537,17 @@ fake_kernel_send_raw (FakeKernel * fk, gconstpointer msg, gsize size,
   send_msg (fk, msg, size, fds, n_fds);
 }
 
+/* waits until *@array has @n elements, *@count is @n or more, or *@flag
+ * is set (whichever is not NULL, in that order) */
 static gboolean
-wait_for (FakeKernel * fk, GArray ** array, gboolean * flag, guint n,
-    guint timeout_ms)
+wait_for (FakeKernel * fk, GArray ** array, guint * count, gboolean * flag,
+    guint n, guint timeout_ms)
 {
   gint64 end = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
   gboolean ok;
 
   g_mutex_lock (&fk->lock);
-  while (!(ok = array ? (*array)->len >= n : *flag)) {
+  while (!(ok = array ? (*array)->len >= n : count ? *count >= n : *flag)) {
     if (!g_cond_wait_until (&fk->cond, &fk->lock, end))
       break;
   }
@@ -556,23 +558,14 @@ wait_for (FakeKernel * fk, GArray ** array, gboolean * flag, guint n,
 gboolean
 fake_kernel_wait_hello (FakeKernel * fk, guint timeout_ms)
 {
-  return wait_for (fk, NULL, &fk->have_hello, 0, timeout_ms);
+  return wait_for (fk, NULL, NULL, &fk->have_hello, 0, timeout_ms);
 }
 
 /* waits for the @n-th accepted daemon HELLO */
 gboolean
 fake_kernel_wait_hellos (FakeKernel * fk, guint n, guint timeout_ms)
 {
-  gint64 end = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
-  gboolean ok;
-
-  g_mutex_lock (&fk->lock);
-  while (!(ok = fk->n_hellos >= n)) {
-    if (!g_cond_wait_until (&fk->cond, &fk->lock, end))
-      break;
-  }
-  g_mutex_unlock (&fk->lock);
-  return ok;
+  return wait_for (fk, NULL, &fk->n_hellos, NULL, n, timeout_ms);
 }
 
 guint
@@ -589,25 +582,25 @@ fake_kernel_get_n_hellos (FakeKernel * fk)
 gboolean
 fake_kernel_wait_consumed (FakeKernel * fk, guint n, guint timeout_ms)
 {
-  return wait_for (fk, &fk->consumed, NULL, n, timeout_ms);
+  return wait_for (fk, &fk->consumed, NULL, NULL, n, timeout_ms);
 }
 
 gboolean
 fake_kernel_wait_frames (FakeKernel * fk, guint n, guint timeout_ms)
 {
-  return wait_for (fk, &fk->frames, NULL, n, timeout_ms);
+  return wait_for (fk, &fk->frames, NULL, NULL, n, timeout_ms);
 }
 
 gboolean
 fake_kernel_wait_drain_done (FakeKernel * fk, guint n, guint timeout_ms)
 {
-  return wait_for (fk, &fk->drain_done, NULL, n, timeout_ms);
+  return wait_for (fk, &fk->drain_done, NULL, NULL, n, timeout_ms);
 }
 
 gboolean
 fake_kernel_wait_formats (FakeKernel * fk, guint n, guint timeout_ms)
 {
-  return wait_for (fk, &fk->formats, NULL, n, timeout_ms);
+  return wait_for (fk, &fk->formats, NULL, NULL, n, timeout_ms);
 }
 
 const struct daedalus_msg_hello *
