@@ -123,6 +123,37 @@ daemon_test_wait_errors (FakeKernel * fk, Daedalusd * daemon, guint64 id,
   fail_unless (daemon_test_iterate_until (have_errors, &w));
 }
 
+/* The frames the fake kernel got for @stream_id, checked: as many as @ref
+ * has, equal to it in display order, none with ERROR, at most one per
+ * access unit and each of one of the @n_aus sent from cookie @first.
+ * Returns their checksums by access unit (cookie - @first), NULL where an
+ * AU gave no frame. */
+GPtrArray *
+daemon_test_frames_by_au (FakeKernel * fk, guint64 stream_id, guint64 first,
+    guint n_aus, GPtrArray * ref)
+{
+  GArray *frames = fake_kernel_get_frames (fk);
+  GPtrArray *by_au = g_ptr_array_new_with_free_func (g_free);
+  guint i;
+
+  fail_unless_equals_int (frames->len, ref->len);
+  g_ptr_array_set_size (by_au, n_aus);
+  for (i = 0; i < frames->len; i++) {
+    FakeFrame *f = &g_array_index (frames, FakeFrame, i);
+    guint au = f->cookie - first;
+
+    fail_unless_equals_uint64 (f->stream_id, stream_id);
+    fail_unless (f->cookie >= first && au < n_aus,
+        "cookie %" G_GUINT64_FORMAT " of no AU", f->cookie);
+    fail_unless (g_ptr_array_index (by_au, au) == NULL,
+        "two frames for AU %u", au);
+    fail_if (f->flags & DAEDALUS_FRAME_FLAG_ERROR);
+    fail_unless_equals_string (f->checksum, g_ptr_array_index (ref, i));
+    g_ptr_array_index (by_au, au) = g_strdup (f->checksum);
+  }
+  return by_au;
+}
+
 /* ---- a v4l2 decoder and a sysfs for the loop-back tests -------------- */
 
 /* a stand-in for a v4l2 stateful decoder registered for one device node */

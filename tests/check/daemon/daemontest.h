@@ -41,6 +41,9 @@ void daemon_test_wait_frames (FakeKernel * fk, Daedalusd * daemon,
 void daemon_test_wait_errors (FakeKernel * fk, Daedalusd * daemon,
     guint64 id, guint n);
 
+GPtrArray *daemon_test_frames_by_au (FakeKernel * fk, guint64 stream_id,
+    guint64 first, guint n_aus, GPtrArray * ref);
+
 /* A stand-in for a v4l2 stateful decoder registered for one device node:
  * video/x-vp9 in, raw video out, "device" /dev/null; the first access unit
  * fails it.  Register it under the name the test needs. */

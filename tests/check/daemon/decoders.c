@@ -197,10 +197,8 @@ decode_through_daemon (TestClip * clip, const gchar * tmpl, GPtrArray * ref)
       &swap->fourcc, 1);
   Daedalusd *daemon = daemon_test_start (fk, config_with (tmpl));
   GPtrArray *by_cookie;
-  GArray *frames;
   gchar *decoder = decoder_name (tmpl);
   guint64 first;
-  guint i;
 
   GST_INFO ("%s through the daemon with %s", swap->codec, tmpl);
   fail_unless (daemon_test_hello_has (fk, swap->fourcc));
@@ -220,23 +218,8 @@ decode_through_daemon (TestClip * clip, const gchar * tmpl, GPtrArray * ref)
   daemon_test_wait_pipelines (fk, daemon, 0);
   daedalusd_free (daemon);
 
-  frames = fake_kernel_get_frames (fk);
-  fail_unless_equals_int (frames->len, ref->len);
-  by_cookie = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_set_size (by_cookie, clip->aus->len);
-  for (i = 0; i < frames->len; i++) {
-    FakeFrame *f = &g_array_index (frames, FakeFrame, i);
-    guint au = f->cookie - first;
-
-    fail_unless_equals_uint64 (f->stream_id, STREAM_ID);
-    fail_unless (f->cookie >= first && au < clip->aus->len,
-        "cookie %" G_GUINT64_FORMAT " of no AU", f->cookie);
-    fail_unless (g_ptr_array_index (by_cookie, au) == NULL,
-        "two frames for AU %u", au);
-    fail_if (f->flags & DAEDALUS_FRAME_FLAG_ERROR);
-    fail_unless_equals_string (f->checksum, g_ptr_array_index (ref, i));
-    g_ptr_array_index (by_cookie, au) = g_strdup (f->checksum);
-  }
+  by_cookie = daemon_test_frames_by_au (fk, STREAM_ID, first,
+      clip->aus->len, ref);
   fail_unless_equals_int (fake_kernel_get_errors (fk)->len, 0);
   fail_unless_equals_int (fake_kernel_get_invalid (fk), 0);
   fake_kernel_free (fk);
