@@ -872,6 +872,14 @@ check_decoder (DaedalusdDecoder * dec, const gchar * path, GList * factories,
     }
     return TRUE;
   }
+  /* A built-in default is made of registry facts (daedalusd_default_
+   * template()): its elements are installed, their caps chain, and none
+   * decodes on a daedalus node.  Nothing to instantiate: the daemon loads
+   * a decoder's plugin only when a stream needs it. */
+  if (dec->source == DAEDALUSD_SOURCE_DEFAULT) {
+    dec->usable = TRUE;
+    return TRUE;
+  }
 
   bin = parse_description (dec->template, &missing, &err);
   if (!bin) {
@@ -1079,7 +1087,9 @@ apply_cli (DaedalusdConfig * config, const gchar * const *cli_decoders,
  * @path_given: whether the user named it: then it must exist
  * @cli_decoders: (nullable): "codec=template" overrides
  *
- * Defaults, then @path, then @cli_decoders; every template is checked.
+ * Defaults, then @path, then @cli_decoders.  Every template the file or
+ * the command line gives is checked by building it, which loads its
+ * plugins; the built-in defaults come from the registry and load none.
  * Returns NULL with @error in DAEDALUSD_ERROR on a configuration error or a
  * bad template (the message names the codec and where it came from).
  */

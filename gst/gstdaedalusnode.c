@@ -88,6 +88,33 @@ gst_daedalus_device_is_daedalus (const gchar * sysfs_root, const gchar * device)
   return is;
 }
 
+/* The plugin whose decoders drive stateful V4L2 decoder nodes: GStreamer's
+ * v4l2 plugin registers one decoder element per such node (v4l2vp9dec,
+ * v4l2video12vp9dec, ...).  v4l2codecs drives stateless nodes only, which
+ * a daedalus node is not. */
+#define V4L2_PLUGIN_NAME "video4linux2"
+
+/* Whether looking at the class of @factory's elements is free, or needed:
+ * elements registered by the application itself or by a plugin that is
+ * loaded already cost nothing; of the others only the v4l2 plugin's may
+ * decode on a V4L2 node.  The registry says which plugin a factory comes
+ * from without loading it: a decoder of another plugin is never loaded
+ * (and its libraries never run) just to be told apart. */
+static gboolean
+may_look_at (GstElementFactory * factory)
+{
+  GstPlugin *plugin = gst_plugin_feature_get_plugin (GST_PLUGIN_FEATURE
+      (factory));
+  gboolean look;
+
+  if (!plugin)
+    return TRUE;
+  look = gst_plugin_is_loaded (plugin) ||
+      g_strcmp0 (gst_plugin_get_name (plugin), V4L2_PLUGIN_NAME) == 0;
+  gst_object_unref (plugin);
+  return look;
+}
+
 /**
  * gst_daedalus_factory_get_device:
  * @factory: an element factory
@@ -95,7 +122,9 @@ gst_daedalus_device_is_daedalus (const gchar * sysfs_root, const gchar * device)
  * The device node the elements of @factory use: the default of their
  * string property "device", if it names one.  v4l2 decoders registered
  * per device set it per instance (the class default is NULL): then an
- * element is made to ask, which in NULL state opens nothing.
+ * element is made to ask, which in NULL state opens nothing.  Only
+ * factories that may decode on a V4L2 node are asked (see may_look_at()):
+ * for the others, whose plugin is not loaded, this is NULL.
  *
  * Returns: (transfer full) (nullable): the device, or NULL
  */
@@ -108,6 +137,8 @@ gst_daedalus_factory_get_device (GstElementFactory * factory)
   gchar *device = NULL;
   GstPluginFeature *loaded;
 
+  if (!may_look_at (factory))
+    return NULL;
   /* only elements with a device property may load back into us: look at
    * the class, do not open anything */
   loaded = gst_plugin_feature_load (GST_PLUGIN_FEATURE (factory));

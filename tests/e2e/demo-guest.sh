@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$res"
 node=$("$here/find-node.sh")
 nref=$(wc -l < "$clip/ref.md5")
-echo "demo: decoding $(cat "$clip/clip.size") VP9, $nref frames, through $node"
+echo "demo: kernel ${DAEDALUS_VM_KERNEL:-?} ($(uname -r)); decoding $(cat "$clip/clip.size") VP9, $nref frames, through $node"
 
 start=$(date +%s.%N)
 ffmpeg -nostdin -hide_banner -loglevel warning -stats -y -c:v vp9_v4l2m2m \

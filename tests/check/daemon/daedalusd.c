@@ -558,6 +558,63 @@ GST_START_TEST (test_device_is_daedalus)
 
 GST_END_TEST;
 
+/* the names of the plugins not loaded yet */
+static GList *
+unloaded_plugins (void)
+{
+  GList *plugins = gst_registry_get_plugin_list (gst_registry_get ());
+  GList *l, *names = NULL;
+
+  for (l = plugins; l; l = l->next) {
+    if (!gst_plugin_is_loaded (l->data))
+      names = g_list_prepend (names, g_strdup (gst_plugin_get_name (l->data)));
+  }
+  gst_plugin_list_free (plugins);
+  return names;
+}
+
+/* Start-up loads no decoder: the defaults come from the registry, and the
+ * loop-back check looks only at the v4l2 plugin's decoders (issue 7: a
+ * plugin's libraries ran at start, libhwy's RDTSCP killed valgrind).  The
+ * first test of the suite, so that under CK_FORK=no nothing is loaded
+ * yet. */
+GST_START_TEST (test_start_loads_no_decoder)
+{
+  GList *before = unloaded_plugins (), *l, *factories, *f;
+  DaedalusdConfig *config;
+  GError *err = NULL;
+  guint n_candidates = 0;
+
+  fail_unless (g_list_find_custom (before, "libav",
+          (GCompareFunc) g_strcmp0) != NULL, "libav loaded before the test");
+
+  config = daedalusd_config_load (NULL, FALSE, NULL, &err);
+  fail_unless (config != NULL, "%s", err ? err->message : "");
+  fail_unless (daedalusd_config_get_decoder (config, V4L2_PIX_FMT_H264)->usable);
+  daedalusd_config_free (config);
+
+  /* every decoder there is, through the library's own check */
+  factories = gst_element_factory_list_get_elements
+      (GST_ELEMENT_FACTORY_TYPE_DECODER, GST_RANK_NONE);
+  for (f = factories; f; f = f->next, n_candidates++)
+    fail_if (gst_daedalus_factory_loops_back (f->data, NULL));
+  gst_plugin_feature_list_free (factories);
+  fail_unless (n_candidates > 10);
+
+  for (l = before; l; l = l->next) {
+    GstPlugin *plugin = gst_registry_find_plugin (gst_registry_get (),
+        l->data);
+
+    if (plugin && g_strcmp0 (l->data, "video4linux2") != 0)
+      fail_if (gst_plugin_is_loaded (plugin), "%s was loaded",
+          (gchar *) l->data);
+    gst_clear_object (&plugin);
+  }
+  g_list_free_full (before, g_free);
+}
+
+GST_END_TEST;
+
 static gint
 compare_name (GstPluginFeature * f, const gchar * name)
 {
@@ -626,6 +683,7 @@ daedalusd_suite (void)
 
   daedalusd_init ();
   suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_start_loads_no_decoder);
   tcase_add_test (tc, test_precedence);
   tcase_add_test (tc, test_bad_template);
   tcase_add_test (tc, test_missing_element);
