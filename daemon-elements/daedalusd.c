@@ -57,6 +57,15 @@ typedef struct
   GMainLoop *loop;
   Daedalusd *daemon;
   gint exit_code;
+
+  /* the registry update and configuration load off the main loop (they
+   * may take seconds; streams start on the main loop meanwhile) */
+  GThread *reloader;            /* running, or NULL */
+  gboolean reload_again;        /* SIGHUP while it ran */
+  gboolean reload_by_signal;    /* SIGHUP asked for the running one */
+  DaedalusdConfig *reloaded;    /* its result, or NULL with reload_error */
+  GError *reload_error;
+  gchar *desc;                  /* the usable codecs, as last logged */
 } App;
 
 static gint
@@ -167,23 +176,17 @@ warn_no_codecs (App * app)
             "this configuration decodes: the decoder node offers no format."));
 }
 
-static gboolean
-on_reload (gpointer data)
+static void start_reload (App * app, gboolean by_signal);
+
+/* The configuration in force from now on: the kernel hears of a changed
+ * codec list at once (protocol 1.1). */
+static void
+apply_config (App * app, DaedalusdConfig * config, gboolean by_signal)
 {
-  App *app = data;
-  DaedalusdConfig *config;
-  GError *err = NULL;
   guint32 codecs[DAEDALUS_MAX_CODECS];
+  GError *err = NULL;
   gchar *desc;
 
-  gst_update_registry ();
-  config = load_config (app, &err);
-  if (!config) {
-    daedalusd_log (TRUE, _("Could not reload the configuration, keeping the "
-            "old one: %s"), err->message);
-    g_error_free (err);
-    return G_SOURCE_CONTINUE;
-  }
   if (daedalusd_config_usable_codecs (config, codecs, G_N_ELEMENTS (codecs))
       == 0)
     daedalusd_log (TRUE, _("No decoder template is usable on this machine "
@@ -197,9 +200,72 @@ on_reload (gpointer data)
       daedalusd_log (TRUE, "%s", err->message);
     g_error_free (err);
   }
-  daedalusd_log (FALSE, _("Reloaded the configuration, decoding %s."), desc);
-  warn_no_codecs (app);
-  g_free (desc);
+  if (by_signal) {
+    daedalusd_log (FALSE, _("Reloaded the configuration, decoding %s."),
+        desc);
+    warn_no_codecs (app);
+  } else if (g_strcmp0 (desc, app->desc) != 0) {
+    daedalusd_log (FALSE, _("The plugin registry changed, decoding %s."),
+        desc);
+    warn_no_codecs (app);
+  }
+  g_free (app->desc);
+  app->desc = desc;
+}
+
+/* main loop: the reloader is done */
+static gboolean
+reload_done (gpointer data)
+{
+  App *app = data;
+
+  g_thread_join (app->reloader);
+  app->reloader = NULL;
+  if (app->reloaded) {
+    apply_config (app, app->reloaded, app->reload_by_signal);
+    app->reloaded = NULL;
+  } else {
+    daedalusd_log (TRUE, _("Could not reload the configuration, keeping the "
+            "old one: %s"), app->reload_error->message);
+    g_clear_error (&app->reload_error);
+  }
+  if (app->reload_again) {
+    app->reload_again = FALSE;
+    start_reload (app, TRUE);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* The slow part: GStreamer rescans what changed (plugins installed or
+ * removed, devices of the v4l2 plugin), then the configuration is loaded
+ * against that.  Under emulation a rescan takes tens of seconds: the main
+ * loop keeps starting streams meanwhile. */
+static gpointer
+reload_thread (gpointer data)
+{
+  App *app = data;
+
+  gst_update_registry ();
+  app->reloaded = load_config (app, &app->reload_error);
+  g_idle_add (reload_done, app);
+  return NULL;
+}
+
+static void
+start_reload (App * app, gboolean by_signal)
+{
+  if (app->reloader) {
+    app->reload_again |= by_signal;
+    return;
+  }
+  app->reload_by_signal = by_signal;
+  app->reloader = g_thread_new ("daedalusd-reload", reload_thread, app);
+}
+
+static gboolean
+on_reload (gpointer data)
+{
+  start_reload (data, TRUE);
   return G_SOURCE_CONTINUE;
 }
 
@@ -286,11 +352,12 @@ app_exit (App * app, gint code)
 int
 main (int argc, char **argv)
 {
-  App app = { NULL, };
+  /* static: a reloader still running at exit may write to it */
+  static App app;
   DaedalusdConfig *config;
   guint32 codecs[DAEDALUS_MAX_CODECS];
   GError *err = NULL;
-  gchar *desc;
+  gboolean defer_registry, ok;
 
   setlocale (LC_ALL, "");
 #ifdef ENABLE_NLS
@@ -299,7 +366,18 @@ main (int argc, char **argv)
 #endif
 
   app.fd = -1;
-  if (!parse_options (&app, &argc, &argv, &err)) {
+  /* GStreamer's registry update at init can take tens of seconds (under
+   * emulation; a plugin whose dependencies changed is loaded again in a
+   * scanner): the daemon starts with the registry cache as it is, and
+   * updates it in the background once connected.  Not when the user
+   * chose otherwise. */
+  defer_registry = !g_getenv ("GST_REGISTRY_UPDATE");
+  if (defer_registry)
+    g_setenv ("GST_REGISTRY_UPDATE", "no", TRUE);
+  ok = parse_options (&app, &argc, &argv, &err);
+  if (defer_registry)
+    g_unsetenv ("GST_REGISTRY_UPDATE");
+  if (!ok) {
     g_printerr ("daedalusd: %s\n", err->message);
     g_printerr (_("Run “%s --help” to see the options."), "daedalusd");
     g_printerr ("\n");
@@ -311,6 +389,9 @@ main (int argc, char **argv)
     return app_exit (&app, EXIT_OK);
   }
   daedalusd_init ();
+  /* --list tells what is installed now */
+  if (defer_registry && app.list)
+    gst_update_registry ();
 
   config = load_config (&app, &err);
   if (!config) {
@@ -335,7 +416,7 @@ main (int argc, char **argv)
   }
 
   app.loop = g_main_loop_new (NULL, FALSE);
-  desc = daedalusd_config_describe (config);
+  app.desc = daedalusd_config_describe (config);
   app.daemon = daedalusd_new (config, app.verbose);
   daedalusd_set_lost_func (app.daemon, on_lost, &app);
   /* before connecting: the kernel (and whoever waits for the daemon to
@@ -351,14 +432,20 @@ main (int argc, char **argv)
   }
   daedalusd_log (FALSE, _("Connected to %s, decoding %s."),
       app.fd >= 0 ? "fd" : app.device ? app.device :
-      GST_DAEDALUS_DEFAULT_DEVICE, desc);
+      GST_DAEDALUS_DEFAULT_DEVICE, app.desc);
   warn_no_codecs (&app);
+  if (defer_registry)
+    start_reload (&app, FALSE);
 
   g_main_loop_run (app.loop);
 
 done:
   daedalusd_free (app.daemon);
   g_main_loop_unref (app.loop);
-  g_free (desc);
+  g_free (app.desc);
+  /* a reloader still running is left to the exit, with what it reads
+   * (the options): stopping must not wait for a registry scan */
+  if (app.reloader)
+    return app.exit_code;
   return app_exit (&app, app.exit_code);
 }

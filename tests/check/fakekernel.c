@@ -603,6 +603,12 @@ fake_kernel_wait_formats (FakeKernel * fk, guint n, guint timeout_ms)
   return wait_for (fk, &fk->formats, NULL, NULL, n, timeout_ms);
 }
 
+gboolean
+fake_kernel_wait_errors (FakeKernel * fk, guint n, guint timeout_ms)
+{
+  return wait_for (fk, &fk->errors, NULL, NULL, n, timeout_ms);
+}
+
 const struct daedalus_msg_hello *
 fake_kernel_get_hello (FakeKernel * fk)
 {

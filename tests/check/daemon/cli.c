@@ -51,8 +51,10 @@ run_clear (Run * r)
   g_free (r->err);
 }
 
+/* @env: (nullable): NAME=VALUE settings on top of ours */
 static GSubprocess *
-spawn (const gchar * const *args, FakeKernel * fk, gchar ** out_path)
+spawn_env (const gchar * const *args, FakeKernel * fk,
+    const gchar * const *env, gchar ** out_path)
 {
   GSubprocessLauncher *l =
       g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
@@ -94,12 +96,43 @@ spawn (const gchar * const *args, FakeKernel * fk, gchar ** out_path)
   g_subprocess_launcher_set_stdout_file_path (l, *out_path);
   g_subprocess_launcher_setenv (l, "LANGUAGE", "C", TRUE);
   g_subprocess_launcher_setenv (l, "LC_ALL", "C", TRUE);
+  for (i = 0; env && env[i]; i++) {
+    gchar **kv = g_strsplit (env[i], "=", 2);
+
+    g_subprocess_launcher_setenv (l, kv[0], kv[1], TRUE);
+    g_strfreev (kv);
+  }
   p = g_subprocess_launcher_spawnv (l, (const gchar * const *) argv->pdata,
       &err);
   fail_unless (p != NULL, "%s", err ? err->message : "");
   g_ptr_array_unref (argv);
   g_object_unref (l);
   return p;
+}
+
+static GSubprocess *
+spawn (const gchar * const *args, FakeKernel * fk, gchar ** out_path)
+{
+  return spawn_env (args, fk, NULL, out_path);
+}
+
+/* Waits until daedalusd, still running, has printed @needle. */
+static gboolean
+wait_output (const gchar * out_path, const gchar * needle, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + timeout_ms * (gint64) 1000;
+  gboolean found = FALSE;
+
+  while (!found && g_get_monotonic_time () < end) {
+    gchar *out = NULL;
+
+    if (g_file_get_contents (out_path, &out, NULL, NULL))
+      found = strstr (out, needle) != NULL;
+    g_free (out);
+    if (!found)
+      g_usleep (20 * 1000);
+  }
+  return found;
 }
 
 static void
@@ -281,7 +314,8 @@ GST_START_TEST (test_run)
   fake_kernel_close_stream (fk, 5);
 
   g_subprocess_send_signal (p, SIGHUP);
-  g_usleep (G_USEC_PER_SEC / 2);
+  fail_unless (wait_output (out_path, "Reloaded the configuration",
+          TIMEOUT_MS));
   g_subprocess_send_signal (p, SIGTERM);
   finish (p, out_path, &r);
   fail_unless_equals_int (r.status, 0);
@@ -325,6 +359,8 @@ GST_START_TEST (test_reload_enables_codec)
   fail_unless (fake_kernel_wait_hellos (fk, 2, TIMEOUT_MS));
   fail_unless_equals_int (hello->num_codecs, 2);
   fail_unless_equals_int (hello->codecs[1], V4L2_PIX_FMT_H264);
+  fail_unless (wait_output (out_path, "Reloaded the configuration",
+          TIMEOUT_MS));
 
   g_subprocess_send_signal (p, SIGTERM);
   finish (p, out_path, &r);
@@ -336,6 +372,158 @@ GST_START_TEST (test_reload_enables_codec)
   fake_kernel_free (fk);
   g_unlink (path);
   g_free (path);
+}
+
+GST_END_TEST;
+
+/* A directory of links to every plugin of the system plugin
+ * directories (those of $GST_PLUGIN_PATH_1_0 after ours, the first) but
+ * @except. */
+static gchar *
+plugin_dir_without (const gchar * const *except)
+{
+  gchar **dirs = g_strsplit (g_getenv ("GST_PLUGIN_PATH_1_0"), ":", -1);
+  gchar *tmp = g_dir_make_tmp ("daedalusd-cli-plugins-XXXXXX", NULL);
+  guint i;
+
+  fail_unless (tmp != NULL && dirs[0] && dirs[1]);
+  for (i = 1; dirs[i]; i++) {
+    GDir *dir = g_dir_open (dirs[i], 0, NULL);
+    const gchar *name;
+
+    while (dir && (name = g_dir_read_name (dir))) {
+      gchar *target, *link;
+
+      if (!g_str_has_suffix (name, ".so") ||
+          g_strv_contains (except, name))
+        continue;
+      target = g_build_filename (dirs[i], name, NULL);
+      link = g_build_filename (tmp, name, NULL);
+      if (!g_file_test (link, G_FILE_TEST_EXISTS))
+        fail_unless (symlink (target, link) == 0);
+      g_free (target);
+      g_free (link);
+    }
+    if (dir)
+      g_dir_close (dir);
+  }
+  g_strfreev (dirs);
+  return tmp;
+}
+
+static void
+remove_dir (gchar * path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const gchar *name;
+
+  while (dir && (name = g_dir_read_name (dir))) {
+    gchar *f = g_build_filename (path, name, NULL);
+
+    g_unlink (f);
+    g_free (f);
+  }
+  if (dir)
+    g_dir_close (dir);
+  g_rmdir (path);
+  g_free (path);
+}
+
+static gboolean
+hello_has (FakeKernel * fk, guint32 codec)
+{
+  const struct daedalus_msg_hello *hello = fake_kernel_get_hello (fk);
+  guint i;
+
+  for (i = 0; i < hello->num_codecs; i++)
+    if (hello->codecs[i] == codec)
+      return TRUE;
+  return FALSE;
+}
+
+/* daedalusd connects with the registry cache as it is and updates it in
+ * the background (issue 7: the update at init took up to a minute under
+ * emulation): a VP9 decoder installed after the cache was written is
+ * offered by a second HELLO.  With GST_REGISTRY_UPDATE set by the user,
+ * GStreamer's own rule holds: "yes" updates before connecting. */
+GST_START_TEST (test_registry_update_deferred)
+{
+  const gchar *no_vp9[] = { "libgstvpx.so", "libgstlibav.so", NULL };
+  gchar *without = plugin_dir_without (no_vp9);
+  gchar *vpx = g_dir_make_tmp ("daedalusd-cli-vpx-XXXXXX", NULL);
+  gchar **dirs = g_strsplit (g_getenv ("GST_PLUGIN_PATH_1_0"), ":", -1);
+  gchar *registry = g_build_filename (without, "registry.bin", NULL);
+  gchar *before_path = g_strdup_printf ("GST_PLUGIN_PATH_1_0=%s:%s", dirs[0],
+      without);
+  gchar *after_path = g_strdup_printf ("GST_PLUGIN_PATH_1_0=%s:%s:%s",
+      dirs[0], without, vpx);
+  gchar *registry_env = g_strconcat ("GST_REGISTRY=", registry, NULL);
+  const gchar *list[] = { "--list", NULL }, *none[] = { NULL };
+  const gchar *env_before[] = { before_path, registry_env, NULL };
+  const gchar *env_after[] = { after_path, registry_env, NULL };
+  const gchar *env_yes[] = { after_path, registry_env,
+    "GST_REGISTRY_UPDATE=yes", NULL
+  };
+  static const guint32 offered[] = { V4L2_PIX_FMT_VP9, V4L2_PIX_FMT_H264 };
+  gchar *target, *link, *out_path;
+  FakeKernel *fk;
+  GSubprocess *p;
+  Run r;
+
+  /* the cache: written without any VP9 decoder */
+  p = spawn_env (list, NULL, env_before, &out_path);
+  finish (p, out_path, &r);
+  fail_unless_equals_int (r.status, 0);
+  assert_contains (r.out, "vp9    -\n       not usable");
+  run_clear (&r);
+
+  /* vp9dec is installed */
+  target = g_build_filename (dirs[1], "libgstvpx.so", NULL);
+  link = g_build_filename (vpx, "libgstvpx.so", NULL);
+  fail_unless (symlink (target, link) == 0);
+
+  fk = fake_kernel_new_full (DAEDALUS_PROTO_MAJOR, 4, offered,
+      G_N_ELEMENTS (offered));
+  p = spawn_env (none, fk, env_after, &out_path);
+  fail_unless (fake_kernel_wait_hello (fk, TIMEOUT_MS));
+  fail_if (hello_has (fk, V4L2_PIX_FMT_VP9));
+  fail_unless (hello_has (fk, V4L2_PIX_FMT_H264));
+  fail_unless (fake_kernel_wait_hellos (fk, 2, TIMEOUT_MS));
+  fail_unless (hello_has (fk, V4L2_PIX_FMT_VP9));
+  fail_unless (wait_output (out_path, "The plugin registry changed, "
+          "decoding vp9 (vp9parse ! vp9dec)", TIMEOUT_MS));
+  g_subprocess_send_signal (p, SIGTERM);
+  finish (p, out_path, &r);
+  fail_unless_equals_int (r.status, 0);
+  run_clear (&r);
+  fake_kernel_free (fk);
+
+  /* the user's choice: the cache is updated before connecting */
+  g_unlink (registry);
+  p = spawn_env (list, NULL, env_before, &out_path);
+  finish (p, out_path, &r);
+  run_clear (&r);
+  fk = fake_kernel_new_full (DAEDALUS_PROTO_MAJOR, 4, offered,
+      G_N_ELEMENTS (offered));
+  p = spawn_env (none, fk, env_yes, &out_path);
+  fail_unless (fake_kernel_wait_hello (fk, TIMEOUT_MS));
+  fail_unless (hello_has (fk, V4L2_PIX_FMT_VP9));
+  g_subprocess_send_signal (p, SIGTERM);
+  finish (p, out_path, &r);
+  fail_unless_equals_int (r.status, 0);
+  run_clear (&r);
+  fake_kernel_free (fk);
+
+  g_unlink (link);
+  g_free (link);
+  g_free (target);
+  g_free (registry_env);
+  g_free (after_path);
+  g_free (before_path);
+  g_free (registry);
+  g_strfreev (dirs);
+  remove_dir (vpx);
+  remove_dir (without);
 }
 
 GST_END_TEST;
@@ -393,6 +581,7 @@ cli_suite (void)
   tcase_add_test (tc, test_version_mismatch);
   tcase_add_test (tc, test_run);
   tcase_add_test (tc, test_reload_enables_codec);
+  tcase_add_test (tc, test_registry_update_deferred);
   tcase_add_test (tc, test_lost_exit);
   return s;
 }

@@ -78,7 +78,9 @@ GST_START_TEST (test_teardown_waiting_for_capture)
   fail_unless (set_null_time (pipeline) < 2 * G_USEC_PER_SEC);
   gst_object_unref (pipeline);
 
-  /* the stream was still open: the kernel is told it failed */
+  /* the stream was still open: the kernel is told it failed (the fake
+   * kernel's reader may still be on its way to the message) */
+  fail_unless (fake_kernel_wait_errors (fk, 1, TIMEOUT_MS));
   errors = fake_kernel_get_errors (fk);
   fail_unless_equals_int (errors->len, 1);
   fail_unless (g_array_index (errors, struct daedalus_msg_stream_error,
