@@ -4,8 +4,9 @@
 # sums of a direct software decode (libavcodec, I420):
 #   OUTDIR/clip.EXT  OUTDIR/clip.name (= clip.EXT)  OUTDIR/ref.md5
 #   OUTDIR/clip.size
-# CODEC: vp9 (default; IVF, also OUTDIR/clip.hdr as v4l2-compliance
-# --stream-from-hdr reads it), vp8 (IVF), h264 (main profile, B-frames),
+# and OUTDIR/clip.hdr, one access unit per record (what v4l2-compliance
+# --stream-from-hdr and dec-client read).
+# CODEC: vp9 (default; IVF), vp8 (IVF), h264 (main profile, B-frames),
 # h264-baseline (constrained baseline: what openh264 decodes), hevc
 # (B-frames), mpeg2 (B-frames), mpeg4 (Part 2, B-frames).  The coded
 # formats other than VP8/VP9 go into Matroska: its timestamps survive the
@@ -48,8 +49,13 @@ ffmpeg -nostdin -hide_banner -loglevel error -y \
 	"${enc[@]}" -pix_fmt yuv420p "$out/clip.$ext"
 echo "clip.$ext" > "$out/clip.name"
 "$here/framemd5.sh" "$out/ref.md5" -i "$out/clip.$ext"
+# OUTDIR/clip.hdr: one access unit per record (v4l2-compliance
+# --stream-from-hdr, dec-client)
+case $ext in
+ivf) "$here/ivf2hdr.py" "$out/clip.ivf" "$out/clip.hdr" > /dev/null ;;
+*) "$here/mkv2hdr.py" "$out/clip.$ext" "$out/clip.hdr" > /dev/null ;;
+esac
 case $codec in
-vp9) "$here/ivf2hdr.py" "$out/clip.ivf" "$out/clip.hdr" > /dev/null ;;
 mpeg2)
 	gst-launch-1.0 -q filesrc location="$out/clip.mkv" ! matroskademux ! \
 		mpegvideoparse ! mpeg2dec ! videoconvert ! video/x-raw,format=I420 ! \

@@ -1,0 +1,926 @@
+/* daedalus-v4l2
+ * Copyright (C) 2025 daedalus-v4l2 authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+/* dec-client: a V4L2 stateful decoder client of our own, which walks
+ * Documentation/userspace-api/media/v4l/dev-decoder.rst step by step and
+ * says which step it is at (-v).  Debian 12 has no V4L2 client for AV1 or
+ * P010, and FFmpeg and GStreamer each take one path through the spec: this
+ * one takes the others on purpose.
+ *
+ *   dec-client -d DEV -c FOURCC -i IN.hdr -o OUT.md5 [options]
+ *
+ * IN.hdr holds one access unit per record, as v4l2-ctl --stream-to-hdr
+ * writes them (tests/e2e/ivf2hdr.py, au2hdr.py).  OUT.md5 gets one MD5 per
+ * frame, in output order, of the visible picture as planar 4:2:0 (8 bits:
+ * ffmpeg's yuv420p; more: yuv420p10le), which is what framemd5.sh writes
+ * for a direct decode.  Access unit N carries the timestamp N ms; every
+ * frame must carry the timestamp of an access unit that was queued.
+ *
+ * The sequence, with what each option changes:
+ *   Initialization: S_FMT(OUTPUT) with a placeholder size, REQBUFS,
+ *     STREAMON(OUTPUT), queue access units until SOURCE_CHANGE;
+ *   Capture setup: G_FMT, G_SELECTION(COMPOSE), ENUM_FMT (-f: S_FMT to
+ *     another format), MIN_BUFFERS_FOR_CAPTURE, REQBUFS, STREAMON;
+ *   Decoding, with a resolution change whenever SOURCE_CHANGE comes and
+ *     LAST ends the old resolution (Capture setup again);
+ *   -S N: after access unit N, drain (DEC_CMD_STOP) until LAST, then
+ *     DEC_CMD_START and go on with the rest;
+ *   -k N:M: after access unit N, seek (STREAMOFF/STREAMON(OUTPUT)) back
+ *     or forward to access unit M, a keyframe;
+ *   -x CMD: run CMD (sh -c) right after the final DEC_CMD_STOP, e.g. to
+ *     kill the daemon during the drain; LAST must come all the same;
+ *   -2 FOURCC:IN2.hdr:OUT2.md5: after the drain, a second stream on the
+ *     same file descriptor (REQBUFS 0 on both queues, S_FMT(OUTPUT) of
+ *     the other codec: Initialization again);
+ *   -t: the file is opened blocking, and a second thread sleeps in
+ *     VIDIOC_DQEVENT for every event while the main thread streams (it
+ *     calls DQBUF only when poll() says a buffer is there).
+ * End: DEC_CMD_STOP, CAPTURE buffers until the one with LAST, then DQBUF
+ * must fail with EPIPE and V4L2_EVENT_EOS must have come.
+ *
+ * Exit status 0 when every step did what the spec says; 1 with a message
+ * naming the step otherwise; 2 for bad usage.  Nothing waits for more
+ * than 10 s (-T) without progress: a watchdog thread ends the process
+ * even when an ioctl never returns. */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/videodev2.h>
+
+#include <glib.h>
+
+#ifndef V4L2_PIX_FMT_AV1
+#define V4L2_PIX_FMT_AV1 v4l2_fourcc('A', 'V', '0', '1')
+#endif
+
+#define MAX_BUFS 32
+#define MAX_PLANES 3
+#define N_OUTPUT_BUFS 4
+#define HDR_ID 0x56686472u	/* 'Vhdr', big endian in the file */
+
+struct buf {
+	void *map[MAX_PLANES];
+	size_t len[MAX_PLANES];
+	bool queued;
+};
+
+struct stream {
+	const char *in_path;
+	const char *out_path;
+	uint32_t fourcc;
+	GPtrArray *aus;		/* GBytes */
+	FILE *out;
+	unsigned next_au;	/* next access unit to queue */
+	unsigned n_frames;
+	uint64_t max_ts_queued;
+};
+
+struct client {
+	const char *dev;
+	int fd;
+	bool verbose;
+	int timeout_ms;
+	uint32_t want_fmt;	/* -f, or 0 */
+	int drain_at;		/* -S, or -1 */
+	int seek_at, seek_to;	/* -k, or -1 */
+	const char *on_stop;	/* -x */
+	bool event_thread;	/* -t */
+
+	struct buf out[MAX_BUFS];
+	unsigned n_out;
+	struct buf cap[MAX_BUFS];
+	unsigned n_cap;
+	bool out_streaming, cap_streaming;
+
+	struct v4l2_format cap_fmt;
+	struct v4l2_rect visible;
+	unsigned bit_depth;
+
+	/* events, from the main thread (poll) or the event thread */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned src_changes;	/* SOURCE_CHANGE events not handled yet */
+	unsigned eos_events;
+	pthread_t thread;
+
+	/* the watchdog: the step and when it last made progress */
+	const char *step;
+	int64_t progress;
+};
+
+static struct client *the_client;
+
+static void die(const char *step, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+
+static void die(const char *step, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "dec-client: FAIL at %s: ", step);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!the_client->verbose)
+		return;
+	fprintf(stderr, "dec-client: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int xioctl(int fd, unsigned long req, void *arg)
+{
+	int r;
+
+	do
+		r = ioctl(fd, req, arg);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+static void must(const char *step, int fd, unsigned long req, void *arg)
+{
+	if (xioctl(fd, req, arg) < 0)
+		die(step, "%s", strerror(errno));
+}
+
+static const char *fourcc_str(uint32_t f, char s[5])
+{
+	s[0] = f & 0xff;
+	s[1] = (f >> 8) & 0xff;
+	s[2] = (f >> 16) & 0xff;
+	s[3] = (f >> 24) & 0xff;
+	s[4] = 0;
+	return s;
+}
+
+static uint32_t parse_fourcc(const char *s)
+{
+	if (strlen(s) != 4)
+		return 0;
+	return v4l2_fourcc(s[0], s[1], s[2], s[3]);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- input ------------------------------------------------------------ */
+
+static GPtrArray *read_hdr(const char *path)
+{
+	GPtrArray *aus = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+	gchar *data;
+	gsize len, pos = 0;
+	GError *err = NULL;
+
+	if (!g_file_get_contents(path, &data, &len, &err))
+		die("reading the input", "%s", err->message);
+	while (pos + 8 <= len) {
+		uint32_t id, size;
+
+		memcpy(&id, data + pos, 4);
+		memcpy(&size, data + pos + 4, 4);
+		id = GUINT32_FROM_BE(id);
+		size = GUINT32_FROM_BE(size);
+		if (id != HDR_ID || size > len - pos - 8)
+			die("reading the input", "%s: bad record at byte %zu", path, pos);
+		g_ptr_array_add(aus, g_bytes_new(data + pos + 8, size));
+		pos += 8 + size;
+	}
+	if (pos != len || aus->len == 0)
+		die("reading the input", "%s: no access units, or trailing bytes", path);
+	g_free(data);
+	return aus;
+}
+
+/* ---- events --------------------------------------------------------------- */
+
+/* whether poll() says @events: DQBUF then does not block */
+static bool ready(struct client *c, short events)
+{
+	struct pollfd p = { .fd = c->fd, .events = events };
+
+	return poll(&p, 1, 0) > 0 && (p.revents & events);
+}
+
+
+static void take_event(struct client *c, const struct v4l2_event *ev)
+{
+	pthread_mutex_lock(&c->lock);
+	if (ev->type == V4L2_EVENT_SOURCE_CHANGE &&
+	    (ev->u.src_change.changes & V4L2_EVENT_SRC_CH_RESOLUTION))
+		c->src_changes++;
+	else if (ev->type == V4L2_EVENT_EOS)
+		c->eos_events++;
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+	say("event %s", ev->type == V4L2_EVENT_EOS ? "EOS" :
+	    ev->type == V4L2_EVENT_SOURCE_CHANGE ? "SOURCE_CHANGE" : "other");
+}
+
+/* main thread: every pending event (unless the event thread takes them) */
+static void drain_events(struct client *c)
+{
+	struct v4l2_event ev;
+
+	if (c->event_thread)
+		return;
+	while (ready(c, POLLPRI) && xioctl(c->fd, VIDIOC_DQEVENT, &ev) == 0)
+		take_event(c, &ev);
+}
+
+/* -t: sleeps in DQEVENT (the file is blocking) */
+static void *event_thread(void *data)
+{
+	struct client *c = data;
+	struct v4l2_event ev;
+
+	for (;;) {
+		memset(&ev, 0, sizeof(ev));
+		if (xioctl(c->fd, VIDIOC_DQEVENT, &ev) < 0)
+			die("the event thread's DQEVENT", "%s", strerror(errno));
+		take_event(c, &ev);
+	}
+	return NULL;
+}
+
+static void progress(struct client *c, const char *step)
+{
+	pthread_mutex_lock(&c->lock);
+	c->step = step;
+	c->progress = now_ms();
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* ends the process when a step makes no progress, even inside an ioctl */
+static void *watchdog_thread(void *data)
+{
+	struct client *c = data;
+
+	for (;;) {
+		const char *step;
+		int64_t idle;
+
+		usleep(100 * 1000);
+		pthread_mutex_lock(&c->lock);
+		step = c->step;
+		idle = now_ms() - c->progress;
+		pthread_mutex_unlock(&c->lock);
+		if (idle > c->timeout_ms)
+			die(step, "no progress for %d ms (an ioctl that does not "
+			    "return?)", c->timeout_ms);
+	}
+	return NULL;
+}
+
+static unsigned pending_src_changes(struct client *c)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&c->lock);
+	n = c->src_changes;
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
+static void subscribe(struct client *c)
+{
+	struct v4l2_event_subscription sub = { .type = V4L2_EVENT_SOURCE_CHANGE };
+
+	must("subscribing to SOURCE_CHANGE", c->fd, VIDIOC_SUBSCRIBE_EVENT, &sub);
+	memset(&sub, 0, sizeof(sub));
+	sub.type = V4L2_EVENT_EOS;
+	must("subscribing to EOS", c->fd, VIDIOC_SUBSCRIBE_EVENT, &sub);
+}
+
+/* ---- buffers -------------------------------------------------------------- */
+
+static void unmap_all(struct buf *bufs, unsigned n)
+{
+	unsigned i, p;
+
+	for (i = 0; i < n; i++)
+		for (p = 0; p < MAX_PLANES; p++)
+			if (bufs[i].map[p]) {
+				munmap(bufs[i].map[p], bufs[i].len[p]);
+				bufs[i].map[p] = NULL;
+			}
+}
+
+static unsigned alloc_bufs(struct client *c, enum v4l2_buf_type type,
+			   unsigned count, struct buf *bufs, const char *step)
+{
+	struct v4l2_requestbuffers rb = { .count = count, .type = type,
+					  .memory = V4L2_MEMORY_MMAP };
+	unsigned i, p;
+
+	must(step, c->fd, VIDIOC_REQBUFS, &rb);
+	if (rb.count < count && count)
+		die(step, "REQBUFS gave %u buffers, asked for %u", rb.count, count);
+	if (rb.count > MAX_BUFS)
+		die(step, "REQBUFS gave %u buffers, more than %u", rb.count, MAX_BUFS);
+	for (i = 0; i < rb.count; i++) {
+		struct v4l2_plane planes[VIDEO_MAX_PLANES];
+		struct v4l2_buffer b = { .index = i, .type = type,
+					 .memory = V4L2_MEMORY_MMAP,
+					 .m.planes = planes,
+					 .length = VIDEO_MAX_PLANES };
+
+		must(step, c->fd, VIDIOC_QUERYBUF, &b);
+		if (b.length > MAX_PLANES)
+			die(step, "%u planes", b.length);
+		for (p = 0; p < b.length; p++) {
+			bufs[i].len[p] = planes[p].length;
+			bufs[i].map[p] = mmap(NULL, planes[p].length,
+					      PROT_READ | PROT_WRITE, MAP_SHARED,
+					      c->fd, planes[p].m.mem_offset);
+			if (bufs[i].map[p] == MAP_FAILED)
+				die(step, "mmap: %s", strerror(errno));
+		}
+		bufs[i].queued = false;
+	}
+	return rb.count;
+}
+
+static void free_bufs(struct client *c, enum v4l2_buf_type type,
+		      struct buf *bufs, unsigned *n, const char *step)
+{
+	struct v4l2_requestbuffers rb = { .count = 0, .type = type,
+					  .memory = V4L2_MEMORY_MMAP };
+
+	unmap_all(bufs, *n);
+	must(step, c->fd, VIDIOC_REQBUFS, &rb);
+	*n = 0;
+}
+
+static void stream(struct client *c, enum v4l2_buf_type type, bool on,
+		   const char *step)
+{
+	int t = type;
+
+	must(step, c->fd, on ? VIDIOC_STREAMON : VIDIOC_STREAMOFF, &t);
+	if (type == V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE)
+		c->out_streaming = on;
+	else
+		c->cap_streaming = on;
+	if (!on) {
+		struct buf *bufs = type == V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE ? c->out : c->cap;
+		unsigned i;
+
+		for (i = 0; i < MAX_BUFS; i++)
+			bufs[i].queued = false;
+	}
+}
+
+/* ---- OUTPUT --------------------------------------------------------------- */
+
+static void setup_output(struct client *c, struct stream *s)
+{
+	struct v4l2_format f = { .type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE };
+	char fcc[5];
+
+	/* a placeholder size: the stream says what it is */
+	f.fmt.pix_mp.pixelformat = s->fourcc;
+	f.fmt.pix_mp.width = 64;
+	f.fmt.pix_mp.height = 64;
+	f.fmt.pix_mp.num_planes = 1;
+	must("S_FMT(OUTPUT)", c->fd, VIDIOC_S_FMT, &f);
+	if (f.fmt.pix_mp.pixelformat != s->fourcc)
+		die("S_FMT(OUTPUT)", "the node does not offer %s (it chose %s)",
+		    fourcc_str(s->fourcc, fcc),
+		    fourcc_str(f.fmt.pix_mp.pixelformat, (char[5]){ 0 }));
+	say("Initialization: S_FMT(OUTPUT) %s, sizeimage %u",
+	    fourcc_str(s->fourcc, fcc), f.fmt.pix_mp.plane_fmt[0].sizeimage);
+	c->n_out = alloc_bufs(c, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE,
+			      N_OUTPUT_BUFS, c->out, "REQBUFS(OUTPUT)");
+	stream(c, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, true, "STREAMON(OUTPUT)");
+}
+
+static void reclaim_output(struct client *c)
+{
+	while (ready(c, POLLOUT)) {
+		struct v4l2_plane planes[1];
+		struct v4l2_buffer b = { .type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE,
+					 .memory = V4L2_MEMORY_MMAP,
+					 .m.planes = planes, .length = 1 };
+
+		if (xioctl(c->fd, VIDIOC_DQBUF, &b) < 0) {
+			if (errno == EAGAIN)
+				return;
+			die("DQBUF(OUTPUT)", "%s", strerror(errno));
+		}
+		c->out[b.index].queued = false;
+	}
+}
+
+/* queue access unit s->next_au into a free OUTPUT buffer, if there is one */
+static bool queue_au(struct client *c, struct stream *s)
+{
+	struct v4l2_plane planes[1];
+	struct v4l2_buffer b = { .type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE,
+				 .memory = V4L2_MEMORY_MMAP, .m.planes = planes,
+				 .length = 1 };
+	GBytes *au = g_ptr_array_index(s->aus, s->next_au);
+	gsize size;
+	const void *data = g_bytes_get_data(au, &size);
+	unsigned i;
+
+	for (i = 0; i < c->n_out && c->out[i].queued; i++)
+		;
+	if (i == c->n_out)
+		return false;
+	if (size > c->out[i].len[0])
+		die("QBUF(OUTPUT)", "access unit %u has %zu bytes, the buffer %zu",
+		    s->next_au, size, c->out[i].len[0]);
+	memcpy(c->out[i].map[0], data, size);
+	memset(planes, 0, sizeof(planes));
+	planes[0].bytesused = size;
+	b.index = i;
+	b.timestamp.tv_sec = s->next_au / 1000;
+	b.timestamp.tv_usec = (s->next_au % 1000) * 1000;
+	must("QBUF(OUTPUT)", c->fd, VIDIOC_QBUF, &b);
+	c->out[i].queued = true;
+	if (s->next_au > s->max_ts_queued)
+		s->max_ts_queued = s->next_au;
+	s->next_au++;
+	return true;
+}
+
+/* ---- CAPTURE -------------------------------------------------------------- */
+
+static bool is_10bit(uint32_t f)
+{
+	return f == V4L2_PIX_FMT_P010;
+}
+
+static void capture_setup(struct client *c, bool again)
+{
+	struct v4l2_control ctrl = { .id = V4L2_CID_MIN_BUFFERS_FOR_CAPTURE };
+	struct v4l2_selection sel = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+				      .target = V4L2_SEL_TGT_COMPOSE };
+	struct v4l2_fmtdesc fd = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE };
+	bool offered = false;
+	unsigned i, count;
+	char fcc[5];
+
+	if (again) {
+		say("resolution change: STREAMOFF(CAPTURE), REQBUFS(CAPTURE, 0)");
+		stream(c, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, false,
+		       "STREAMOFF(CAPTURE) for a resolution change");
+		free_bufs(c, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, c->cap, &c->n_cap,
+			  "REQBUFS(CAPTURE, 0) for a resolution change");
+	}
+	memset(&c->cap_fmt, 0, sizeof(c->cap_fmt));
+	c->cap_fmt.type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
+	must("Capture setup: G_FMT(CAPTURE)", c->fd, VIDIOC_G_FMT, &c->cap_fmt);
+	must("Capture setup: G_SELECTION(COMPOSE)", c->fd, VIDIOC_G_SELECTION, &sel);
+	c->visible = sel.r;
+	if (sel.r.left || sel.r.top ||
+	    sel.r.width > c->cap_fmt.fmt.pix_mp.width ||
+	    sel.r.height > c->cap_fmt.fmt.pix_mp.height || !sel.r.width)
+		die("Capture setup: G_SELECTION(COMPOSE)",
+		    "%ux%u@%d,%d does not fit %ux%u", sel.r.width, sel.r.height,
+		    sel.r.left, sel.r.top, c->cap_fmt.fmt.pix_mp.width,
+		    c->cap_fmt.fmt.pix_mp.height);
+
+	for (fd.index = 0; xioctl(c->fd, VIDIOC_ENUM_FMT, &fd) == 0; fd.index++) {
+		say("Capture setup: ENUM_FMT(CAPTURE) %u: %s (%s)", fd.index,
+		    fourcc_str(fd.pixelformat, fcc), fd.description);
+		if (fd.pixelformat == c->want_fmt)
+			offered = true;
+	}
+	if (c->want_fmt && c->want_fmt != c->cap_fmt.fmt.pix_mp.pixelformat) {
+		if (!offered)
+			die("Capture setup: ENUM_FMT(CAPTURE)", "%s is not offered",
+			    fourcc_str(c->want_fmt, fcc));
+		c->cap_fmt.fmt.pix_mp.pixelformat = c->want_fmt;
+		must("Capture setup: S_FMT(CAPTURE)", c->fd, VIDIOC_S_FMT, &c->cap_fmt);
+		if (c->cap_fmt.fmt.pix_mp.pixelformat != c->want_fmt)
+			die("Capture setup: S_FMT(CAPTURE)", "asked for %s, got %s",
+			    fourcc_str(c->want_fmt, fcc),
+			    fourcc_str(c->cap_fmt.fmt.pix_mp.pixelformat, (char[5]){ 0 }));
+	}
+	must("Capture setup: G_CTRL(MIN_BUFFERS_FOR_CAPTURE)", c->fd,
+	     VIDIOC_G_CTRL, &ctrl);
+	if (ctrl.value < 1)
+		die("Capture setup", "MIN_BUFFERS_FOR_CAPTURE is %d", ctrl.value);
+	count = ctrl.value + 2;
+	c->bit_depth = is_10bit(c->cap_fmt.fmt.pix_mp.pixelformat) ? 10 : 8;
+	say("Capture setup: %s %ux%u, visible %ux%u, %u planes, min buffers %d",
+	    fourcc_str(c->cap_fmt.fmt.pix_mp.pixelformat, fcc),
+	    c->cap_fmt.fmt.pix_mp.width, c->cap_fmt.fmt.pix_mp.height,
+	    sel.r.width, sel.r.height, c->cap_fmt.fmt.pix_mp.num_planes, ctrl.value);
+	c->n_cap = alloc_bufs(c, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, count, c->cap,
+			      "Capture setup: REQBUFS(CAPTURE)");
+	for (i = 0; i < c->n_cap; i++) {
+		struct v4l2_plane planes[VIDEO_MAX_PLANES];
+		struct v4l2_buffer b = { .index = i,
+					 .type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE,
+					 .memory = V4L2_MEMORY_MMAP, .m.planes = planes,
+					 .length = c->cap_fmt.fmt.pix_mp.num_planes };
+
+		memset(planes, 0, sizeof(planes));
+		must("Capture setup: QBUF(CAPTURE)", c->fd, VIDIOC_QBUF, &b);
+		c->cap[i].queued = true;
+	}
+	stream(c, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, true,
+	       "Capture setup: STREAMON(CAPTURE)");
+}
+
+/* where plane @p (0 Y, 1 U or UV, 2 V) of the frame in @b starts, and
+ * its stride */
+static const uint8_t *plane_of(struct client *c, const struct buf *b,
+			       unsigned p, unsigned *stride)
+{
+	const struct v4l2_pix_format_mplane *f = &c->cap_fmt.fmt.pix_mp;
+	uint32_t bpl = f->plane_fmt[0].bytesperline;
+	const uint8_t *base = b->map[0];
+
+	switch (f->pixelformat) {
+	case V4L2_PIX_FMT_NV12:
+	case V4L2_PIX_FMT_P010:
+		*stride = bpl;
+		return base + (p ? (size_t)bpl * f->height : 0);
+	case V4L2_PIX_FMT_NV12M:
+	case V4L2_PIX_FMT_YUV420M:
+		*stride = f->plane_fmt[p].bytesperline;
+		return b->map[p];
+	case V4L2_PIX_FMT_YUV420:
+		*stride = p ? bpl / 2 : bpl;
+		return base + (p == 0 ? 0 : (size_t)bpl * f->height +
+			       (p == 2 ? (size_t)(bpl / 2) * (f->height / 2) : 0));
+	}
+	return NULL;
+}
+
+/* MD5 of the visible picture as planar 4:2:0 (yuv420p, yuv420p10le) */
+static void frame_md5(struct client *c, const struct buf *b, char out[33])
+{
+	GChecksum *md5 = g_checksum_new(G_CHECKSUM_MD5);
+	uint32_t pf = c->cap_fmt.fmt.pix_mp.pixelformat;
+	bool semi = pf == V4L2_PIX_FMT_NV12 || pf == V4L2_PIX_FMT_NV12M ||
+		    pf == V4L2_PIX_FMT_P010;
+	unsigned bps = c->bit_depth > 8 ? 2 : 1;
+	unsigned w = c->visible.width, h = c->visible.height;
+	unsigned p, x, y, stride;
+	uint8_t *line = g_malloc(w * 2 + 2);
+
+	for (p = 0; p < 3; p++) {
+		unsigned pw = p ? (w + 1) / 2 : w, ph = p ? (h + 1) / 2 : h;
+		const uint8_t *src = plane_of(c, b, semi && p == 2 ? 1 : p, &stride);
+
+		if (!src)
+			die("reading a frame", "unknown CAPTURE format");
+		for (y = 0; y < ph; y++) {
+			const uint8_t *row = src + (size_t)y * stride;
+
+			for (x = 0; x < pw; x++) {
+				unsigned sx = semi && p ? 2 * x + (p == 2) : x;
+
+				if (bps == 1) {
+					line[x] = row[sx];
+				} else {
+					/* P010: 10 bits in the high bits, LE */
+					uint16_t v = row[2 * sx] | row[2 * sx + 1] << 8;
+
+					v >>= 6;
+					line[2 * x] = v & 0xff;
+					line[2 * x + 1] = v >> 8;
+				}
+			}
+			g_checksum_update(md5, line, pw * bps);
+		}
+	}
+	g_strlcpy(out, g_checksum_get_string(md5), 33);
+	g_checksum_free(md5);
+	g_free(line);
+}
+
+enum cap_result { CAP_NONE, CAP_FRAME, CAP_LAST };
+
+static enum cap_result dequeue_capture(struct client *c, struct stream *s)
+{
+	struct v4l2_plane planes[VIDEO_MAX_PLANES];
+	struct v4l2_buffer b = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE,
+				 .memory = V4L2_MEMORY_MMAP, .m.planes = planes,
+				 .length = VIDEO_MAX_PLANES };
+	uint64_t ts;
+	bool last;
+
+	if (!ready(c, POLLIN))
+		return CAP_NONE;
+	if (xioctl(c->fd, VIDIOC_DQBUF, &b) < 0) {
+		if (errno == EAGAIN)
+			return CAP_NONE;
+		die("DQBUF(CAPTURE)", "%s", strerror(errno));
+	}
+	c->cap[b.index].queued = false;
+	last = b.flags & V4L2_BUF_FLAG_LAST;
+	ts = (uint64_t)b.timestamp.tv_sec * 1000 + b.timestamp.tv_usec / 1000;
+	if (b.flags & V4L2_BUF_FLAG_ERROR)
+		die("DQBUF(CAPTURE)", "buffer %u came back with ERROR", b.index);
+	if (planes[0].bytesused) {
+		char sum[33];
+
+		if (ts > s->max_ts_queued || b.timestamp.tv_usec % 1000)
+			die("DQBUF(CAPTURE)", "frame %u has the timestamp %llu.%06llu "
+			    "of no access unit queued", s->n_frames,
+			    (unsigned long long)b.timestamp.tv_sec,
+			    (unsigned long long)b.timestamp.tv_usec);
+		frame_md5(c, &c->cap[b.index], sum);
+		fprintf(s->out, "%s\n", sum);
+		s->n_frames++;
+		say("frame %u (timestamp of access unit %llu)%s", s->n_frames - 1,
+		    (unsigned long long)ts, last ? ", LAST" : "");
+	} else if (!last) {
+		die("DQBUF(CAPTURE)", "an empty buffer without LAST");
+	} else {
+		say("empty buffer with LAST");
+	}
+	if (!last) {
+		memset(planes, 0, sizeof(planes));
+		b.length = c->cap_fmt.fmt.pix_mp.num_planes;
+		must("QBUF(CAPTURE)", c->fd, VIDIOC_QBUF, &b);
+		c->cap[b.index].queued = true;
+		return CAP_FRAME;
+	}
+	return CAP_LAST;
+}
+
+/* after LAST: DQBUF must fail with EPIPE */
+static void expect_epipe(struct client *c, const char *step)
+{
+	struct v4l2_plane planes[VIDEO_MAX_PLANES];
+	struct v4l2_buffer b = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE,
+				 .memory = V4L2_MEMORY_MMAP, .m.planes = planes,
+				 .length = VIDEO_MAX_PLANES };
+
+	if (xioctl(c->fd, VIDIOC_DQBUF, &b) == 0 || errno != EPIPE)
+		die(step, "DQBUF(CAPTURE) after LAST gave %s, not EPIPE",
+		    errno ? strerror(errno) : "a buffer");
+}
+
+static void decoder_cmd(struct client *c, uint32_t cmd, const char *step)
+{
+	struct v4l2_decoder_cmd dc = { .cmd = cmd };
+
+	must(step, c->fd, VIDIOC_DECODER_CMD, &dc);
+	say("%s", step);
+}
+
+/* ---- the sequence ------------------------------------------------------------ */
+
+static void wait_fd(struct client *c, const char *what)
+{
+	struct pollfd p = { .fd = c->fd,
+			    .events = POLLIN | POLLOUT | (c->event_thread ? 0 : POLLPRI) };
+	int r;
+
+	pthread_mutex_lock(&c->lock);
+	c->step = what;
+	pthread_mutex_unlock(&c->lock);
+	r = poll(&p, 1, 100);
+	if (r < 0 && errno != EINTR)
+		die(what, "poll: %s", strerror(errno));
+	if (r > 0 && (p.revents & POLLERR) && !(p.revents & (POLLIN | POLLOUT | POLLPRI)))
+		usleep(10 * 1000);	/* CAPTURE not set up yet: nothing to wait on */
+}
+
+/* Queues the access units of @s from the next one up to @end; with
+ * @drain, then drains: DEC_CMD_STOP, frames until LAST, EPIPE, EOS.
+ * Without, returns once they are queued. */
+static void decode(struct client *c, struct stream *s, unsigned end, bool drain)
+{
+	unsigned handled_changes = 0;
+	bool stop_sent = false, done = false;
+	unsigned limit = MIN(end, s->aus->len);
+	unsigned eos_before;
+
+	pthread_mutex_lock(&c->lock);
+	eos_before = c->eos_events;
+	pthread_mutex_unlock(&c->lock);
+
+	while (!done) {
+		wait_fd(c, stop_sent ? "the drain (waiting for LAST)" :
+			!c->cap_streaming ? "Initialization (waiting for SOURCE_CHANGE)" :
+			"decoding");
+		drain_events(c);
+		if (c->out_streaming)
+			reclaim_output(c);
+		while (s->next_au < limit && c->out_streaming && queue_au(c, s))
+			progress(c, "queueing access units");
+		if (s->next_au >= limit && !drain)
+			return;
+
+		/* Initialization ends with SOURCE_CHANGE */
+		if (!c->cap_streaming && pending_src_changes(c) > handled_changes) {
+			handled_changes = pending_src_changes(c);
+			capture_setup(c, false);
+			progress(c, "Capture setup");
+		}
+		if (!c->cap_streaming)
+			continue;
+		if (drain && !stop_sent && s->next_au == limit) {
+			decoder_cmd(c, V4L2_DEC_CMD_STOP, "Drain: DEC_CMD_STOP");
+			stop_sent = true;
+			if (c->on_stop) {
+				say("running %s", c->on_stop);
+				if (system(c->on_stop) != 0)
+					die("the command after DEC_CMD_STOP", "%s failed", c->on_stop);
+			}
+		}
+		for (;;) {
+			enum cap_result r = dequeue_capture(c, s);
+
+			if (r == CAP_NONE)
+				break;
+			progress(c, "decoding");
+			if (r == CAP_FRAME)
+				continue;
+			/* LAST: a resolution change, or the end of the drain */
+			expect_epipe(c, "LAST");
+			drain_events(c);
+			if (pending_src_changes(c) > handled_changes) {
+				handled_changes = pending_src_changes(c);
+				capture_setup(c, true);
+				continue;
+			}
+			if (!stop_sent)
+				die("decoding", "LAST without DEC_CMD_STOP or SOURCE_CHANGE");
+			done = true;
+			break;
+		}
+	}
+	/* V4L2_EVENT_EOS comes with the LAST of a drain */
+	progress(c, "the drain: waiting for V4L2_EVENT_EOS after LAST");
+	for (;;) {
+		unsigned eos;
+
+		drain_events(c);
+		pthread_mutex_lock(&c->lock);
+		eos = c->eos_events;
+		pthread_mutex_unlock(&c->lock);
+		if (eos > eos_before)
+			break;
+		usleep(10 * 1000);
+	}
+	say("Drain: LAST, EPIPE and EOS, %u frames so far", s->n_frames);
+}
+
+static void stream_init(struct stream *s, uint32_t fourcc, const char *in,
+			const char *out)
+{
+	memset(s, 0, sizeof(*s));
+	s->fourcc = fourcc;
+	s->in_path = in;
+	s->out_path = out;
+	s->aus = read_hdr(in);
+	s->out = fopen(out, "w");
+	if (!s->out)
+		die("opening the output", "%s: %s", out, strerror(errno));
+}
+
+static void stream_finish(struct stream *s)
+{
+	fclose(s->out);
+	g_ptr_array_unref(s->aus);
+	fprintf(stderr, "dec-client: %s: %u access units, %u frames\n",
+		s->in_path, s->aus->len, s->n_frames);
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: dec-client -d DEV -c FOURCC -i IN.hdr -o OUT.md5 [-f FOURCC]\n"
+		"                  [-S N] [-k N:M] [-x CMD] [-2 FOURCC:IN2.hdr:OUT2.md5]\n"
+		"                  [-t] [-T MS] [-v]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	struct client c = { .fd = -1, .timeout_ms = 10000, .drain_at = -1,
+			    .seek_at = -1, .seek_to = -1,
+			    .lock = PTHREAD_MUTEX_INITIALIZER,
+			    .cond = PTHREAD_COND_INITIALIZER };
+	const char *in = NULL, *out = NULL, *second = NULL;
+	uint32_t fourcc = 0;
+	struct stream s;
+	int opt;
+
+	the_client = &c;
+	while ((opt = getopt(argc, argv, "d:c:i:o:f:S:k:x:2:tT:v")) != -1) {
+		switch (opt) {
+		case 'd': c.dev = optarg; break;
+		case 'c': fourcc = parse_fourcc(optarg); break;
+		case 'i': in = optarg; break;
+		case 'o': out = optarg; break;
+		case 'f': c.want_fmt = parse_fourcc(optarg); break;
+		case 'S': c.drain_at = atoi(optarg); break;
+		case 'k':
+			if (sscanf(optarg, "%d:%d", &c.seek_at, &c.seek_to) != 2)
+				usage();
+			break;
+		case 'x': c.on_stop = optarg; break;
+		case '2': second = optarg; break;
+		case 't': c.event_thread = true; break;
+		case 'T': c.timeout_ms = atoi(optarg); break;
+		case 'v': c.verbose = true; break;
+		default: usage();
+		}
+	}
+	if (!c.dev || !fourcc || !in || !out || optind != argc)
+		usage();
+
+	/* -t: blocking, so that the event thread's DQEVENT sleeps */
+	c.fd = open(c.dev, O_RDWR | O_CLOEXEC | (c.event_thread ? 0 : O_NONBLOCK));
+	if (c.fd < 0)
+		die("open", "%s: %s", c.dev, strerror(errno));
+	progress(&c, "open");
+	if (pthread_create(&c.thread, NULL, watchdog_thread, &c))
+		die("start", "pthread_create failed");
+	pthread_detach(c.thread);
+	subscribe(&c);
+	if (c.event_thread) {
+		if (pthread_create(&c.thread, NULL, event_thread, &c))
+			die("the event thread", "pthread_create failed");
+		pthread_detach(c.thread);
+	}
+
+	stream_init(&s, fourcc, in, out);
+	setup_output(&c, &s);
+	if (c.drain_at >= 0) {
+		decode(&c, &s, c.drain_at, true);
+		decoder_cmd(&c, V4L2_DEC_CMD_START, "DEC_CMD_START after the drain");
+	}
+	if (c.seek_at >= 0) {
+		decode(&c, &s, c.seek_at, false);
+		say("Seek: STREAMOFF/STREAMON(OUTPUT), from access unit %d", c.seek_to);
+		stream(&c, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, false, "Seek: STREAMOFF(OUTPUT)");
+		stream(&c, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, true, "Seek: STREAMON(OUTPUT)");
+		s.next_au = c.seek_to;
+	}
+	decode(&c, &s, s.aus->len, true);
+	stream_finish(&s);
+
+	if (second) {
+		gchar **parts = g_strsplit(second, ":", 3);
+
+		if (g_strv_length(parts) != 3 || !parse_fourcc(parts[0]))
+			usage();
+		say("a new stream on the same file: REQBUFS 0 on both queues");
+		stream(&c, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, false, "STREAMOFF(CAPTURE)");
+		stream(&c, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, false, "STREAMOFF(OUTPUT)");
+		free_bufs(&c, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, c.cap, &c.n_cap,
+			  "REQBUFS(CAPTURE, 0)");
+		free_bufs(&c, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, c.out, &c.n_out,
+			  "REQBUFS(OUTPUT, 0)");
+		stream_init(&s, parse_fourcc(parts[0]), parts[1], parts[2]);
+		setup_output(&c, &s);
+		decode(&c, &s, s.aus->len, true);
+		stream_finish(&s);
+		g_strfreev(parts);
+	}
+
+	/* the event thread may sleep in DQEVENT: the exit ends it */
+	unmap_all(c.out, c.n_out);
+	unmap_all(c.cap, c.n_cap);
+	exit(0);
+}
