@@ -76,7 +76,7 @@
 #define MAX_BUFS 32
 #define MAX_PLANES 3
 #define N_OUTPUT_BUFS 4
-#define HDR_ID 0x56686472u	/* 'Vhdr', big endian in the file */
+#define HDR_ID v4l2_fourcc('V', 'h', 'd', 'r') /* htonl()'d in the file */
 
 struct buf {
 	void *map[MAX_PLANES];
@@ -170,8 +170,16 @@ static int xioctl(int fd, unsigned long req, void *arg)
 	return r;
 }
 
+static void set_step(const char *step)
+{
+	pthread_mutex_lock(&the_client->lock);
+	the_client->step = step;
+	pthread_mutex_unlock(&the_client->lock);
+}
+
 static void must(const char *step, int fd, unsigned long req, void *arg)
 {
+	set_step(step);
 	if (xioctl(fd, req, arg) < 0)
 		die(step, "%s", strerror(errno));
 }
@@ -729,7 +737,7 @@ static void wait_fd(struct client *c, const char *what)
 static void decode(struct client *c, struct stream *s, unsigned end, bool drain)
 {
 	unsigned handled_changes = 0;
-	bool stop_sent = false, done = false;
+	bool stop_sent = false, done = false, eos;
 	unsigned limit = MIN(end, s->aus->len);
 	unsigned eos_before;
 
@@ -774,9 +782,17 @@ static void decode(struct client *c, struct stream *s, unsigned end, bool drain)
 			progress(c, "decoding");
 			if (r == CAP_FRAME)
 				continue;
-			/* LAST: a resolution change, or the end of the drain */
+			/* LAST: the end of the drain (EOS comes with it), or a
+			 * resolution change (SOURCE_CHANGE came before it) */
 			expect_epipe(c, "LAST");
 			drain_events(c);
+			pthread_mutex_lock(&c->lock);
+			eos = c->eos_events > eos_before;
+			pthread_mutex_unlock(&c->lock);
+			if (stop_sent && eos) {
+				done = true;
+				break;
+			}
 			if (pending_src_changes(c) > handled_changes) {
 				handled_changes = pending_src_changes(c);
 				capture_setup(c, true);
@@ -820,9 +836,9 @@ static void stream_init(struct stream *s, uint32_t fourcc, const char *in,
 static void stream_finish(struct stream *s)
 {
 	fclose(s->out);
-	g_ptr_array_unref(s->aus);
 	fprintf(stderr, "dec-client: %s: %u access units, %u frames\n",
 		s->in_path, s->aus->len, s->n_frames);
+	g_ptr_array_unref(s->aus);
 }
 
 static void usage(void)
