@@ -1672,6 +1672,18 @@ static long daedalus_ioctl(struct file *file, unsigned int cmd,
 	struct daedalus_ctx *ctx = file_to_ctx(file);
 	long ret;
 
+	/*
+	 * A blocking DQEVENT sleeps until an event comes, and the events come
+	 * from the daemon's FORMAT, EXPBUF and DRAIN_DONE, which need
+	 * ioctl_lock: it must not sleep holding it.  The V4L2 core drops only
+	 * video_device.lock around that sleep (we have none: our lock is per
+	 * context), so DQEVENT runs without ours: it touches nothing but the
+	 * file handle's event queue, which the core locks itself, and the
+	 * open file keeps the context alive.
+	 */
+	if (cmd == VIDIOC_DQEVENT)
+		return video_ioctl2(file, cmd, arg);
+
 	if (mutex_lock_interruptible(&ctx->ioctl_lock))
 		return -ERESTARTSYS;
 	ret = video_ioctl2(file, cmd, arg);

@@ -199,8 +199,9 @@ struct daedalus_cap_layout {
  * @node: entry in daedalus_dev.ctxs
  * @ref: references: the open file, and the chardev while it works on it
  * @stream_id: stream id, unique while the module is loaded
- * @ioctl_lock: mutex; serialises this context's ioctls and is the vb2
- *	lock of both queues.  Protects @out_fmt, @cap_fmt, @visible,
+ * @ioctl_lock: mutex; serialises this context's ioctls but DQEVENT
+ *	(which may sleep for an event the daemon's messages cause) and is
+ *	the vb2 lock of both queues.  Protects @out_fmt, @cap_fmt, @visible,
  *	@bit_depth and the controls' values, and the life of the queues,
  *	the control handler and @fh (see @closed).  The chardev takes it
  *	for FORMAT and EXPBUF; nothing holding it ever waits for the daemon.

@@ -1,0 +1,18 @@
+# tests/e2e/lib.sh: sourced by the guest-side checks.  One PASS/FAIL line
+# per check, counted in $passed and $fails.
+passed=0 fails=0
+pass() { echo "PASS $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL $*"; fails=$((fails + 1)); }
+
+# verdict NAME REF.md5 OUT.md5: every frame as in the reference
+verdict() {
+	local n nref
+	n=$(wc -l < "$3" 2> /dev/null || echo 0)
+	nref=$(wc -l < "$2")
+	if cmp -s "$2" "$3"; then
+		pass "$1: $n/$nref frames bit-exact"
+	else
+		fail "$1: $n frames, expected $nref; first differences:"
+		diff "$2" "$3" 2> /dev/null | head -5
+	fi
+}
