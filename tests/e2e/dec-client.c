@@ -119,7 +119,8 @@ struct client {
 	/* events, from the main thread (poll) or the event thread */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	unsigned src_changes;	/* SOURCE_CHANGE events not handled yet */
+	unsigned src_changes;	/* SOURCE_CHANGE events received */
+	unsigned handled_changes;	/* of them, those acted upon (main thread) */
 	unsigned eos_events;
 	pthread_t thread;
 
@@ -736,7 +737,6 @@ static void wait_fd(struct client *c, const char *what)
  * Without, returns once they are queued. */
 static void decode(struct client *c, struct stream *s, unsigned end, bool drain)
 {
-	unsigned handled_changes = 0;
 	bool stop_sent = false, done = false, eos;
 	unsigned limit = MIN(end, s->aus->len);
 	unsigned eos_before;
@@ -758,8 +758,8 @@ static void decode(struct client *c, struct stream *s, unsigned end, bool drain)
 			return;
 
 		/* Initialization ends with SOURCE_CHANGE */
-		if (!c->cap_streaming && pending_src_changes(c) > handled_changes) {
-			handled_changes = pending_src_changes(c);
+		if (!c->cap_streaming && pending_src_changes(c) > c->handled_changes) {
+			c->handled_changes = pending_src_changes(c);
 			capture_setup(c, false);
 			progress(c, "Capture setup");
 		}
@@ -793,8 +793,8 @@ static void decode(struct client *c, struct stream *s, unsigned end, bool drain)
 				done = true;
 				break;
 			}
-			if (pending_src_changes(c) > handled_changes) {
-				handled_changes = pending_src_changes(c);
+			if (pending_src_changes(c) > c->handled_changes) {
+				c->handled_changes = pending_src_changes(c);
 				capture_setup(c, true);
 				continue;
 			}
