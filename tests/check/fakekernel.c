@@ -609,6 +609,19 @@ fake_kernel_wait_errors (FakeKernel * fk, guint n, guint timeout_ms)
   return wait_for (fk, &fk->errors, NULL, NULL, n, timeout_ms);
 }
 
+gboolean
+fake_kernel_hello_has (FakeKernel * fk, guint32 codec)
+{
+  gboolean has = FALSE;
+  guint i;
+
+  g_mutex_lock (&fk->lock);
+  for (i = 0; i < fk->hello.num_codecs; i++)
+    has |= fk->hello.codecs[i] == codec;
+  g_mutex_unlock (&fk->lock);
+  return has;
+}
+
 const struct daedalus_msg_hello *
 fake_kernel_get_hello (FakeKernel * fk)
 {

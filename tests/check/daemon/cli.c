@@ -429,18 +429,6 @@ remove_dir (gchar * path)
   g_free (path);
 }
 
-static gboolean
-hello_has (FakeKernel * fk, guint32 codec)
-{
-  const struct daedalus_msg_hello *hello = fake_kernel_get_hello (fk);
-  guint i;
-
-  for (i = 0; i < hello->num_codecs; i++)
-    if (hello->codecs[i] == codec)
-      return TRUE;
-  return FALSE;
-}
-
 /* daedalusd connects with the registry cache as it is and updates it in
  * the background (issue 7: the update at init took up to a minute under
  * emulation): a VP9 decoder installed after the cache was written is
@@ -486,10 +474,10 @@ GST_START_TEST (test_registry_update_deferred)
       G_N_ELEMENTS (offered));
   p = spawn_env (none, fk, env_after, &out_path);
   fail_unless (fake_kernel_wait_hello (fk, TIMEOUT_MS));
-  fail_if (hello_has (fk, V4L2_PIX_FMT_VP9));
-  fail_unless (hello_has (fk, V4L2_PIX_FMT_H264));
+  fail_if (fake_kernel_hello_has (fk, V4L2_PIX_FMT_VP9));
+  fail_unless (fake_kernel_hello_has (fk, V4L2_PIX_FMT_H264));
   fail_unless (fake_kernel_wait_hellos (fk, 2, TIMEOUT_MS));
-  fail_unless (hello_has (fk, V4L2_PIX_FMT_VP9));
+  fail_unless (fake_kernel_hello_has (fk, V4L2_PIX_FMT_VP9));
   fail_unless (wait_output (out_path, "The plugin registry changed, "
           "decoding vp9 (vp9parse ! vp9dec)", TIMEOUT_MS));
   g_subprocess_send_signal (p, SIGTERM);
@@ -507,7 +495,7 @@ GST_START_TEST (test_registry_update_deferred)
       G_N_ELEMENTS (offered));
   p = spawn_env (none, fk, env_yes, &out_path);
   fail_unless (fake_kernel_wait_hello (fk, TIMEOUT_MS));
-  fail_unless (hello_has (fk, V4L2_PIX_FMT_VP9));
+  fail_unless (fake_kernel_hello_has (fk, V4L2_PIX_FMT_VP9));
   g_subprocess_send_signal (p, SIGTERM);
   finish (p, out_path, &r);
   fail_unless_equals_int (r.status, 0);

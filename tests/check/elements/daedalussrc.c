@@ -92,18 +92,6 @@ GST_START_TEST (test_teardown_waiting_for_capture)
 
 GST_END_TEST;
 
-static gboolean
-hello_has (FakeKernel * fk, guint32 codec)
-{
-  const struct daedalus_msg_hello *hello = fake_kernel_get_hello (fk);
-  guint i;
-
-  for (i = 0; i < hello->num_codecs; i++)
-    if (hello->codecs[i] == codec)
-      return TRUE;
-  return FALSE;
-}
-
 /* gst-launch use: a daedalussrc serving any stream narrows the library's
  * default codec list to what downstream takes (HELLO again) */
 GST_START_TEST (test_restrict_codecs)
@@ -116,7 +104,7 @@ GST_START_TEST (test_restrict_codecs)
       GST_STATE_CHANGE_FAILURE);
   fail_unless (fake_kernel_wait_hellos (fk, 2, TIMEOUT_MS));
   fail_unless_equals_int (fake_kernel_get_hello (fk)->num_codecs, 1);
-  fail_unless (hello_has (fk, V4L2_PIX_FMT_VP9));
+  fail_unless (fake_kernel_hello_has (fk, V4L2_PIX_FMT_VP9));
   fail_unless (set_null_time (pipeline) < 2 * G_USEC_PER_SEC);
   gst_object_unref (pipeline);
   fail_unless_equals_int (fake_kernel_get_n_hellos (fk), 2);
@@ -153,9 +141,9 @@ GST_START_TEST (test_restrict_codecs_not)
   gst_object_unref (pipeline_old);
   /* every message written has been read once the elements are gone */
   fail_unless_equals_int (fake_kernel_get_n_hellos (fk), 1);
-  fail_unless (hello_has (fk, V4L2_PIX_FMT_H264));
+  fail_unless (fake_kernel_hello_has (fk, V4L2_PIX_FMT_H264));
   fail_unless_equals_int (fake_kernel_get_n_hellos (old), 1);
-  fail_unless (hello_has (old, V4L2_PIX_FMT_H264));
+  fail_unless (fake_kernel_hello_has (old, V4L2_PIX_FMT_H264));
   fail_unless_equals_int (fake_kernel_get_invalid (fk), 0);
   fail_unless_equals_int (fake_kernel_get_invalid (old), 0);
   fake_kernel_free (fk);
