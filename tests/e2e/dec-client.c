@@ -118,7 +118,6 @@ struct client {
 
 	/* events, from the main thread (poll) or the event thread */
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
 	unsigned src_changes;	/* SOURCE_CHANGE events received */
 	unsigned handled_changes;	/* of them, those acted upon (main thread) */
 	unsigned eos_events;
@@ -258,7 +257,6 @@ static void take_event(struct client *c, const struct v4l2_event *ev)
 		c->src_changes++;
 	else if (ev->type == V4L2_EVENT_EOS)
 		c->eos_events++;
-	pthread_cond_broadcast(&c->cond);
 	pthread_mutex_unlock(&c->lock);
 	say("event %s", ev->type == V4L2_EVENT_EOS ? "EOS" :
 	    ev->type == V4L2_EVENT_SOURCE_CHANGE ? "SOURCE_CHANGE" : "other");
@@ -854,8 +852,7 @@ int main(int argc, char **argv)
 {
 	struct client c = { .fd = -1, .timeout_ms = 10000, .drain_at = -1,
 			    .seek_at = -1, .seek_to = -1,
-			    .lock = PTHREAD_MUTEX_INITIALIZER,
-			    .cond = PTHREAD_COND_INITIALIZER };
+			    .lock = PTHREAD_MUTEX_INITIALIZER };
 	const char *in = NULL, *out = NULL, *second = NULL;
 	uint32_t fourcc = 0;
 	struct stream s;
