@@ -170,6 +170,8 @@ _gst_daedalus_stream_new (GstDaedalusConnection * conn,
   stream->conn = gst_object_ref (conn);
   stream->info = *open;
   stream->id = open->hdr.stream_id;
+  /* since 1.2: a stream opened again goes on at its newer epoch */
+  stream->epoch = open->epoch;
   return stream;
 }
 

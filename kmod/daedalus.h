@@ -193,6 +193,65 @@ struct daedalus_cap_layout {
 };
 
 /**
+ * enum daedalus_state - where a context is in dev-decoder.rst
+ * @DAEDALUS_INIT: Initialization: the stream's format is not known yet
+ * @DAEDALUS_CAPTURE_SETUP: Capture setup: the format is known and CAPTURE
+ *	does not stream (first setup, or after a Reset: STREAMOFF(CAPTURE))
+ * @DAEDALUS_DECODING: Decoding: CAPTURE streams in the stream's format and
+ *	its buffers are announced to the daemon
+ * @DAEDALUS_DRC: Dynamic Resolution Change: the stream's format changed
+ *	under a streaming CAPTURE; LAST was returned (or is owed), nothing is
+ *	announced until CAPTURE is set up again or DEC_CMD_START
+ * @DAEDALUS_STOPPED: Stopped: a drain ended with LAST (returned or owed);
+ *	OUTPUT is held until DEC_CMD_START or a restart of either queue
+ * @DAEDALUS_ERROR: the stream failed (daemon gone, STREAM_ERROR, watchdog);
+ *	OUTPUT answers -EIO until it is restarted, which opens the stream anew
+ *
+ * daedalus-state.c has the diagram and the table of allowed transitions.
+ */
+enum daedalus_state {
+	DAEDALUS_INIT,
+	DAEDALUS_CAPTURE_SETUP,
+	DAEDALUS_DECODING,
+	DAEDALUS_DRC,
+	DAEDALUS_STOPPED,
+	DAEDALUS_ERROR,
+	DAEDALUS_NUM_STATES
+};
+
+/**
+ * enum daedalus_drain - the Drain sub-state, orthogonal to the state
+ * @DAEDALUS_DRAIN_NONE: no drain
+ * @DAEDALUS_DRAIN_ACTIVE: DEC_CMD_STOP sent DRAIN; on DRAIN_DONE comes
+ *	LAST with V4L2_EVENT_EOS, and the context is stopped
+ * @DAEDALUS_DRAIN_DONE: DRAIN_DONE came during a resolution change: LAST
+ *	and EOS are due once CAPTURE is set up again (or DEC_CMD_START)
+ * @DAEDALUS_DRAIN_ABANDONED: CAPTURE was reset during the drain: nothing
+ *	is due any more, but the daemon's DRAIN_DONE is still awaited
+ *
+ * OUTPUT is held (no DECODE goes out) unless the sub-state is NONE, so a
+ * DRAIN_DONE always ends exactly what was sent before its DRAIN.
+ */
+enum daedalus_drain {
+	DAEDALUS_DRAIN_NONE,
+	DAEDALUS_DRAIN_ACTIVE,
+	DAEDALUS_DRAIN_DONE,
+	DAEDALUS_DRAIN_ABANDONED,
+};
+
+/**
+ * enum daedalus_last - a LAST buffer the next queued CAPTURE buffer becomes
+ * @DAEDALUS_LAST_NONE: none owed
+ * @DAEDALUS_LAST_OWED: the end of a resolution (after a resolution change)
+ * @DAEDALUS_LAST_OWED_EOS: the end of a drain: V4L2_EVENT_EOS with it
+ */
+enum daedalus_last {
+	DAEDALUS_LAST_NONE,
+	DAEDALUS_LAST_OWED,
+	DAEDALUS_LAST_OWED_EOS,
+};
+
+/**
  * struct daedalus_ctx - one open file of the video node: one stream
  * @fh: V4L2 file handle, first member
  * @dev: the device
@@ -216,19 +275,18 @@ struct daedalus_cap_layout {
  * @cap_fmt: CAPTURE format
  * @visible: visible rectangle inside @cap_fmt
  * @bit_depth: luma bit depth of the stream
+ * @state: the decoder state (daedalus-state.c changes it, nothing else)
+ * @drain: the drain sub-state
+ * @owed_last: the next CAPTURE buffer queued is returned empty with LAST
+ * @fmt_known: @cap_fmt is the stream's, told by the daemon (FORMAT)
  * @closed: the file is being released; the chardev must not touch it
- * @failed: the daemon failed the stream or went away
- * @opened: STREAM_OPEN was sent on connection @conn_seq
+ * @opened: STREAM_OPEN was sent on connection @conn_seq: the daemon has a
+ *	pipeline for the stream
  * @conn_seq: daemon connection the stream is open on
  * @out_streaming: OUTPUT start_streaming ran
  * @cap_streaming: CAPTURE start_streaming ran
- * @fmt_known: the daemon told the stream's format
- * @drc: a resolution change is waiting for CAPTURE to be set up again
- * @draining: DRAIN sent, DRAIN_DONE not yet received
- * @stopped: drain finished; waiting for DEC_CMD_START or a restart
- * @next_buf_last: the next CAPTURE buffer is to be returned empty + LAST
- * @next_last_eos: that LAST buffer ends a drain (V4L2_EVENT_EOS with it)
- * @epoch: flush epoch, bumped on every STREAMOFF(OUTPUT)
+ * @epoch: flush epoch, bumped on every STREAMOFF(OUTPUT) and whenever the
+ *	daemon's pipeline is closed, so that its late messages are stale
  * @cap_gen: CAPTURE generation, bumped whenever the daemon's buffers are
  *	taken back
  * @next_cookie: cookie of the next OUTPUT buffer
@@ -265,18 +323,15 @@ struct daedalus_ctx {
 	u32 bit_depth;
 
 	spinlock_t lock;		/* everything below */
+	enum daedalus_state state;
+	enum daedalus_drain drain;
+	enum daedalus_last owed_last;
+	bool fmt_known;
 	bool closed;
-	bool failed;
 	bool opened;
 	u64 conn_seq;
 	bool out_streaming;
 	bool cap_streaming;
-	bool fmt_known;
-	bool drc;
-	bool draining;
-	bool stopped;
-	bool next_buf_last;
-	bool next_last_eos;
 	u32 epoch;
 	u32 cap_gen;
 	u64 next_cookie;
@@ -309,10 +364,80 @@ extern unsigned int daedalus_watchdog_ms;
 extern const struct daedalus_coded_fmt daedalus_coded_fmts[];
 extern const unsigned int daedalus_num_coded_fmts;
 
-/* daedalus-v4l2.c: the video node and the decoder state machine */
-int daedalus_video_register(struct daedalus_dev *dev);
-void daedalus_video_unregister(struct daedalus_dev *dev);
-void daedalus_ctx_put(struct daedalus_ctx *ctx);
+/*
+ * How a change of the stream's format (FORMAT) meets the CAPTURE buffers:
+ * the same format; a new visible rectangle or buffer minimum the buffers
+ * set up still serve; or a format they cannot hold (a resolution change).
+ */
+enum daedalus_fmt_change {
+	DAEDALUS_FMT_SAME,
+	DAEDALUS_FMT_MINOR,
+	DAEDALUS_FMT_NEW,
+};
+
+/* daedalus-state.c: the decoder state machine; *_locked: ctx->lock held */
+const char *daedalus_state_name(enum daedalus_state state);
+bool daedalus_out_may_send_locked(struct daedalus_ctx *ctx);
+bool daedalus_cap_may_announce_locked(struct daedalus_ctx *ctx);
+bool daedalus_daemon_owes_locked(struct daedalus_ctx *ctx);
+void daedalus_sm_opened_locked(struct daedalus_ctx *ctx);
+void daedalus_sm_closed_locked(struct daedalus_ctx *ctx);
+void daedalus_sm_format_locked(struct daedalus_ctx *ctx,
+			       enum daedalus_fmt_change change,
+			       struct daedalus_qmsg **reset);
+bool daedalus_sm_drain_done_locked(struct daedalus_ctx *ctx,
+				   struct daedalus_qmsg **reset);
+void daedalus_sm_fail_locked(struct daedalus_ctx *ctx);
+int daedalus_sm_stop_locked(struct daedalus_ctx *ctx,
+			    struct daedalus_qmsg **drain,
+			    struct daedalus_qmsg **reset);
+int daedalus_sm_start_locked(struct daedalus_ctx *ctx,
+			     struct daedalus_qmsg **reset);
+bool daedalus_sm_out_started_locked(struct daedalus_ctx *ctx);
+void daedalus_sm_out_stopped_locked(struct daedalus_ctx *ctx,
+				    struct daedalus_qmsg **reset);
+void daedalus_sm_cap_started_locked(struct daedalus_ctx *ctx,
+				    struct daedalus_qmsg **reset);
+void daedalus_sm_cap_stopped_locked(struct daedalus_ctx *ctx);
+void daedalus_sm_cap_queued_locked(struct daedalus_ctx *ctx,
+				   struct daedalus_buffer *buf);
+
+/* daedalus-fmt.c: formats */
+const struct daedalus_coded_fmt *daedalus_find_coded_fmt(u32 fourcc);
+void daedalus_out_fmt_adjust(struct daedalus_dev *dev,
+			     struct v4l2_pix_format_mplane *f);
+void daedalus_cap_fmt_fill(struct v4l2_pix_format_mplane *f, u32 width,
+			   u32 height);
+void daedalus_cap_layout_fill(struct daedalus_cap_layout *l,
+			      const struct v4l2_pix_format_mplane *f);
+void daedalus_copy_colorimetry(struct v4l2_pix_format_mplane *dst,
+			       const struct v4l2_pix_format_mplane *src);
+bool daedalus_format_msg_valid(const struct daedalus_msg_format *m);
+
+/* daedalus-vb2.c: the queues, and the buffers between them and the daemon */
+int daedalus_queue_init(struct daedalus_ctx *ctx, struct vb2_queue *q,
+			u32 type);
+void daedalus_return_list_locked(struct daedalus_ctx *ctx,
+				 struct list_head *list,
+				 enum vb2_buffer_state state);
+void daedalus_cap_done_locked(struct daedalus_ctx *ctx,
+			      struct daedalus_buffer *buf,
+			      const struct daedalus_au_meta *meta,
+			      enum vb2_buffer_state state);
+void daedalus_last_done_locked(struct daedalus_ctx *ctx,
+			       struct daedalus_buffer *buf, bool eos);
+void daedalus_reclaim_and_last_locked(struct daedalus_ctx *ctx,
+				      struct daedalus_qmsg **reset, bool eos);
+struct daedalus_qmsg *daedalus_alloc_reset(struct daedalus_ctx *ctx);
+void daedalus_fill_announce(struct daedalus_ctx *ctx,
+			    struct daedalus_qmsg *qm,
+			    struct daedalus_buffer *buf);
+void daedalus_kick_out(struct daedalus_ctx *ctx);
+void daedalus_kick_cap(struct daedalus_ctx *ctx);
+void daedalus_close_stream(struct daedalus_ctx *ctx);
+
+/* daedalus-msg.c: the daemon's messages (validated by the chardev) */
+void daedalus_watchdog(struct work_struct *work);
 int daedalus_handle_consumed(struct daedalus_ctx *ctx,
 			     const struct daedalus_msg_consumed *m);
 int daedalus_handle_format(struct daedalus_ctx *ctx,
@@ -323,6 +448,11 @@ int daedalus_handle_drain_done(struct daedalus_ctx *ctx,
 			       const struct daedalus_msg_epoch *m);
 void daedalus_fail_stream(struct daedalus_ctx *ctx, u64 conn_seq);
 int daedalus_expbuf(struct daedalus_ctx *ctx, struct daedalus_expbuf *eb);
+
+/* daedalus-ioctl.c: the video node */
+int daedalus_video_register(struct daedalus_dev *dev);
+void daedalus_video_unregister(struct daedalus_dev *dev);
+void daedalus_ctx_put(struct daedalus_ctx *ctx);
 
 /* daedalus-stream.c: messages to the daemon */
 struct daedalus_qmsg *daedalus_msg_alloc(u16 type, u64 stream_id,

@@ -6,7 +6,20 @@
 #     Capture setup, decoding, drain with LAST, EPIPE and EOS), bit-exact;
 #   - VP9 and H.264 with a second thread asleep in a blocking DQEVENT
 #     while the main thread streams (issue 8, defect 3: DQEVENT slept
-#     holding the context's ioctl lock, so S_FMT never returned).
+#     holding the context's ioctl lock, so S_FMT never returned);
+#   - VP9 and H.264 whose resolution shrinks then grows (CLIPSDIR/
+#     <codec>-drc, make-drc-clip.sh), with a new Capture setup at each
+#     change, and keeping the buffers with DEC_CMD_START where they still
+#     hold the frames (defect 5: START after a resolution change announced
+#     no buffer, and the stream stalled);
+#   - VP9: a seek after the end (defect 4: the stop survived STREAMOFF/
+#     STREAMON(OUTPUT), so nothing more was decoded);
+#   - VP9 and H.264 with an empty OUTPUT buffer after every access unit
+#     (defect 7: bytesused 0 decoded the whole stale buffer);
+#   - VP9: DEC_CMD_STOP before Capture setup (defect 10: it started a
+#     drain, whose LAST then ended the real stream at once);
+#   - VP9 then H.264 on the same file (defect 2: S_FMT(OUTPUT) kept the
+#     daemon's VP9 pipeline, and no frame of the H.264 stream came).
 # One PASS/FAIL line per check; exits non-zero on any FAIL.
 set -uo pipefail
 clips=${1:?usage: client-flows.sh CLIPSDIR RESULTDIR}
@@ -22,18 +35,19 @@ offered=$(v4l2-ctl -d "$node" --list-formats-out | sed -n "s/.*\[[0-9]*\]: '\(..
 fourcc_of() { case $1 in vp9) echo VP90 ;; vp8) echo VP80 ;; h264) echo H264 ;;
 	hevc) echo HEVC ;; mpeg2) echo MPG2 ;; mpeg4) echo MPG4 ;; av1) echo AV01 ;; esac; }
 
-# flow CODEC NAME ARGS...: dec-client on CODEC's clip, bit-exact
+# flow CODEC NAME ARGS...: dec-client on CODEC's clip, bit-exact against
+# $ref (default: the clip's own reference); $clip picks another clip dir
 flow() {
-	local codec=$1 name=$2 rc
+	local codec=$1 name=$2 rc dir=$clips/${clip:-$1}
 	shift 2
-	"$client" -d "$node" -c "$(fourcc_of "$codec")" -i "$clips/$codec/clip.hdr" \
+	"$client" -d "$node" -c "$(fourcc_of "$codec")" -i "$dir/clip.hdr" \
 		-o "$res/$codec-$name.md5" -T 60000 "$@" > "$res/$codec-$name.log" 2>&1
 	rc=$?
 	if [ $rc -ne 0 ]; then
 		fail "dec-client $codec $name: exit $rc: $(grep -m1 FAIL "$res/$codec-$name.log")"
 		return
 	fi
-	verdict "dec-client $codec $name" "$clips/$codec/ref.md5" "$res/$codec-$name.md5"
+	verdict "dec-client $codec $name" "${ref:-$dir/ref.md5}" "$res/$codec-$name.md5"
 }
 
 for codec in vp9 vp8 h264 hevc mpeg2 mpeg4; do
@@ -44,8 +58,29 @@ for codec in vp9 vp8 h264 hevc mpeg2 mpeg4; do
 	fi
 	flow "$codec" decode
 	case $codec in
-	vp9 | h264) flow "$codec" dqevent-thread -t ;;
+	vp9 | h264)
+		flow "$codec" dqevent-thread -t
+		flow "$codec" empty-output -z
+		if [ -f "$clips/$codec-drc/clip.hdr" ]; then
+			clip=$codec-drc flow "$codec" resolution-change
+			clip=$codec-drc flow "$codec" resolution-change-start -R
+		fi
+		;;
+	esac
+	case $codec in
+	vp9)
+		cat "$clips/vp9/ref.md5" "$clips/vp9/ref.md5" > "$res/vp9-twice.md5"
+		ref=$res/vp9-twice.md5 flow vp9 seek-after-end -E 0
+		flow vp9 stop-before-capture -P
+		;;
 	esac
 done
+
+# a second stream of another codec on the same file
+if [[ " $offered " == *" VP90 "* && " $offered " == *" H264 "* ]]; then
+	flow vp9 then-h264 -2 "H264:$clips/h264/clip.hdr:$res/h264-after-vp9.md5"
+	verdict "dec-client h264 after vp9 on the same file" "$clips/h264/ref.md5" \
+		"$res/h264-after-vp9.md5"
+fi
 echo "client-flows: $passed passed, $fails failed"
 [ "$fails" -eq 0 ]

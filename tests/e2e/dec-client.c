@@ -40,7 +40,19 @@
  *     the other codec: Initialization again);
  *   -t: the file is opened blocking, and a second thread sleeps in
  *     VIDIOC_DQEVENT for every event while the main thread streams (it
- *     calls DQBUF only when poll() says a buffer is there).
+ *     calls DQBUF only when poll() says a buffer is there);
+ *   -E N: after the end (LAST, EPIPE, EOS), seek: STREAMOFF/STREAMON
+ *     (OUTPUT) without DEC_CMD_START, from access unit N (a keyframe), to
+ *     the end and a second drain: the frames from N come again;
+ *   -z: an empty OUTPUT buffer (bytesused 0) after every access unit: it
+ *     carries nothing, and must decode as nothing;
+ *   -P: DEC_CMD_STOP before CAPTURE is set up, right after the first
+ *     access unit: the spec says it must succeed and start no drain;
+ *   -R: at a resolution change whose new format the CAPTURE buffers
+ *     still hold (size and number), keep them: G_FMT, DEC_CMD_START, and
+ *     queue the LAST buffer again, instead of a new Capture setup;
+ *   -x also lets buffers come back with ERROR (the frames the failure
+ *     took), which are queued again.
  * End: DEC_CMD_STOP, CAPTURE buffers until the one with LAST, then DQBUF
  * must fail with EPIPE and V4L2_EVENT_EOS must have come.
  *
@@ -105,6 +117,12 @@ struct client {
 	int seek_at, seek_to;	/* -k, or -1 */
 	const char *on_stop;	/* -x */
 	bool event_thread;	/* -t */
+	int seek_after_eos;	/* -E, or -1 */
+	bool empty_aus;		/* -z */
+	bool stop_early;	/* -P */
+	bool keep_on_drc;	/* -R */
+	unsigned n_errors;	/* buffers that came back with ERROR (-x) */
+	unsigned last_index;	/* the CAPTURE buffer that came with LAST */
 
 	struct buf out[MAX_BUFS];
 	unsigned n_out;
@@ -484,6 +502,19 @@ static bool queue_au(struct client *c, struct stream *s)
 	b.timestamp.tv_usec = (s->next_au % 1000) * 1000;
 	must("QBUF(OUTPUT)", c->fd, VIDIOC_QBUF, &b);
 	c->out[i].queued = true;
+	if (c->empty_aus) {
+		/* bytesused 0 in a buffer that still holds an older AU */
+		unsigned j;
+
+		for (j = 0; j < c->n_out && c->out[j].queued; j++)
+			;
+		if (j < c->n_out) {
+			memset(planes, 0, sizeof(planes));
+			b.index = j;
+			must("QBUF(OUTPUT) of an empty buffer", c->fd, VIDIOC_QBUF, &b);
+			c->out[j].queued = true;
+		}
+	}
 	if (s->next_au > s->max_ts_queued)
 		s->max_ts_queued = s->next_au;
 	s->next_au++;
@@ -661,8 +692,19 @@ static enum cap_result dequeue_capture(struct client *c, struct stream *s)
 	c->cap[b.index].queued = false;
 	last = b.flags & V4L2_BUF_FLAG_LAST;
 	ts = (uint64_t)b.timestamp.tv_sec * 1000 + b.timestamp.tv_usec / 1000;
-	if (b.flags & V4L2_BUF_FLAG_ERROR)
-		die("DQBUF(CAPTURE)", "buffer %u came back with ERROR", b.index);
+	if ((b.flags & V4L2_BUF_FLAG_ERROR) && !last) {
+		if (!c->on_stop)
+			die("DQBUF(CAPTURE)", "buffer %u came back with ERROR", b.index);
+		/* -x: the failure took this frame; the buffer goes back */
+		c->n_errors++;
+		say("buffer %u came back with ERROR", b.index);
+		memset(planes, 0, sizeof(planes));
+		b.length = c->cap_fmt.fmt.pix_mp.num_planes;
+		b.flags = 0;
+		must("QBUF(CAPTURE)", c->fd, VIDIOC_QBUF, &b);
+		c->cap[b.index].queued = true;
+		return CAP_FRAME;
+	}
 	if (planes[0].bytesused) {
 		char sum[33];
 
@@ -688,6 +730,7 @@ static enum cap_result dequeue_capture(struct client *c, struct stream *s)
 		c->cap[b.index].queued = true;
 		return CAP_FRAME;
 	}
+	c->last_index = b.index;
 	return CAP_LAST;
 }
 
@@ -710,6 +753,50 @@ static void decoder_cmd(struct client *c, uint32_t cmd, const char *step)
 
 	must(step, c->fd, VIDIOC_DECODER_CMD, &dc);
 	say("%s", step);
+}
+
+/* put the buffer that came with LAST back in the queue */
+static void requeue_last(struct client *c, const char *step)
+{
+	struct v4l2_plane planes[VIDEO_MAX_PLANES];
+	struct v4l2_buffer b = { .index = c->last_index,
+				 .type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE,
+				 .memory = V4L2_MEMORY_MMAP, .m.planes = planes,
+				 .length = c->cap_fmt.fmt.pix_mp.num_planes };
+
+	memset(planes, 0, sizeof(planes));
+	must(step, c->fd, VIDIOC_QBUF, &b);
+	c->cap[c->last_index].queued = true;
+}
+
+/* -R: a resolution change whose new format the buffers hold goes on with
+ * them (DEC_CMD_START); returns false when they do not hold it */
+static bool keep_buffers(struct client *c)
+{
+	struct v4l2_format f = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE };
+	struct v4l2_selection sel = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+				      .target = V4L2_SEL_TGT_COMPOSE };
+	struct v4l2_control ctrl = { .id = V4L2_CID_MIN_BUFFERS_FOR_CAPTURE };
+	unsigned p;
+
+	must("resolution change: G_FMT(CAPTURE)", c->fd, VIDIOC_G_FMT, &f);
+	must("resolution change: G_SELECTION(COMPOSE)", c->fd, VIDIOC_G_SELECTION, &sel);
+	must("resolution change: G_CTRL(MIN_BUFFERS_FOR_CAPTURE)", c->fd,
+	     VIDIOC_G_CTRL, &ctrl);
+	if (f.fmt.pix_mp.num_planes != c->cap_fmt.fmt.pix_mp.num_planes ||
+	    f.fmt.pix_mp.pixelformat != c->cap_fmt.fmt.pix_mp.pixelformat ||
+	    c->n_cap < (unsigned)ctrl.value)
+		return false;
+	for (p = 0; p < f.fmt.pix_mp.num_planes; p++)
+		if (f.fmt.pix_mp.plane_fmt[p].sizeimage > c->cap[0].len[p])
+			return false;
+	say("resolution change to %ux%u: the buffers hold it, DEC_CMD_START",
+	    f.fmt.pix_mp.width, f.fmt.pix_mp.height);
+	c->cap_fmt = f;
+	c->visible = sel.r;
+	decoder_cmd(c, V4L2_DEC_CMD_START, "resolution change: DEC_CMD_START");
+	requeue_last(c, "resolution change: QBUF(CAPTURE) of the LAST buffer");
+	return true;
 }
 
 /* ---- the sequence ------------------------------------------------------------ */
@@ -754,6 +841,12 @@ static void decode(struct client *c, struct stream *s, unsigned end, bool drain)
 			progress(c, "queueing access units");
 		if (s->next_au >= limit && !drain)
 			return;
+		if (c->stop_early && !c->cap_streaming && s->next_au > 0) {
+			/* both queues must stream for a drain: this is none */
+			decoder_cmd(c, V4L2_DEC_CMD_STOP,
+				    "DEC_CMD_STOP before Capture setup");
+			c->stop_early = false;
+		}
 
 		/* Initialization ends with SOURCE_CHANGE */
 		if (!c->cap_streaming && pending_src_changes(c) > c->handled_changes) {
@@ -793,7 +886,8 @@ static void decode(struct client *c, struct stream *s, unsigned end, bool drain)
 			}
 			if (pending_src_changes(c) > c->handled_changes) {
 				c->handled_changes = pending_src_changes(c);
-				capture_setup(c, true);
+				if (!c->keep_on_drc || !keep_buffers(c))
+					capture_setup(c, true);
 				continue;
 			}
 			if (!stop_sent)
@@ -844,14 +938,14 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: dec-client -d DEV -c FOURCC -i IN.hdr -o OUT.md5 [-f FOURCC]\n"
 		"                  [-S N] [-k N:M] [-x CMD] [-2 FOURCC:IN2.hdr:OUT2.md5]\n"
-		"                  [-t] [-T MS] [-v]\n");
+		"                  [-t] [-T MS] [-v] [-E N] [-z] [-P] [-R]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	struct client c = { .fd = -1, .timeout_ms = 10000, .drain_at = -1,
-			    .seek_at = -1, .seek_to = -1,
+			    .seek_at = -1, .seek_to = -1, .seek_after_eos = -1,
 			    .lock = PTHREAD_MUTEX_INITIALIZER };
 	const char *in = NULL, *out = NULL, *second = NULL;
 	uint32_t fourcc = 0;
@@ -859,7 +953,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	the_client = &c;
-	while ((opt = getopt(argc, argv, "d:c:i:o:f:S:k:x:2:tT:v")) != -1) {
+	while ((opt = getopt(argc, argv, "d:c:i:o:f:S:k:x:2:tT:vE:zPR")) != -1) {
 		switch (opt) {
 		case 'd': c.dev = optarg; break;
 		case 'c': fourcc = parse_fourcc(optarg); break;
@@ -876,6 +970,10 @@ int main(int argc, char **argv)
 		case 't': c.event_thread = true; break;
 		case 'T': c.timeout_ms = atoi(optarg); break;
 		case 'v': c.verbose = true; break;
+		case 'E': c.seek_after_eos = atoi(optarg); break;
+		case 'z': c.empty_aus = true; break;
+		case 'P': c.stop_early = true; break;
+		case 'R': c.keep_on_drc = true; break;
 		default: usage();
 		}
 	}
@@ -911,6 +1009,20 @@ int main(int argc, char **argv)
 		s.next_au = c.seek_to;
 	}
 	decode(&c, &s, s.aus->len, true);
+	if (c.seek_after_eos >= 0) {
+		say("Seek after the end: STREAMOFF/STREAMON(OUTPUT), from access unit %d",
+		    c.seek_after_eos);
+		stream(&c, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, false,
+		       "Seek after the end: STREAMOFF(OUTPUT)");
+		stream(&c, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, true,
+		       "Seek after the end: STREAMON(OUTPUT)");
+		requeue_last(&c, "Seek after the end: QBUF(CAPTURE) of the LAST buffer");
+		s.next_au = c.seek_after_eos;
+		decode(&c, &s, s.aus->len, true);
+	}
+	if (c.n_errors)
+		fprintf(stderr, "dec-client: %u buffers came back with ERROR\n",
+			c.n_errors);
 	stream_finish(&s);
 
 	if (second) {

@@ -5,7 +5,9 @@
 #   1. no daemon: decoding fails at once, the kernel log says to start one;
 #   2. a daemon alive but silent: the watchdog fails the stream;
 #   3. the daemon killed in the middle of a stream: the client gets errors
-#      and terminates;
+#      and terminates; killed during a drain (dec-client, DEC_CMD_STOP
+#      sent): LAST and EOS come all the same, and the frames that came are
+#      the clip's first ones (issue 8, defect 1: the drain never ended);
 #   4. a daemon started again: a new stream decodes bit-exactly;
 #   5. a second daemon is refused (daedalusd exit status 3);
 #   6. a daemon whose configuration does not decode VP9: the node offers
@@ -110,6 +112,29 @@ if wait_connected 60; then
 	fi
 else
 	fail "daemon killed: the daemon did not connect"; tail -5 "$res/daemon1.log"
+fi
+
+# 3b. the daemon killed during a drain: stopped the moment DEC_CMD_STOP
+# is sent (so DRAIN_DONE cannot come first), then killed
+"$DAEDALUS_REPO/tests/vm/start-daemon" > "$res/daemon-drain.log" 2>&1 &
+daemon=$!
+if wait_connected 60; then
+	t0=$(now)
+	timeout 120 "$DAEDALUS_BUILD_DIR/tests/e2e/dec-client" -d "$node" -c VP90 \
+		-i "$clip/clip.hdr" -o "$res/drain-killed.md5" -T 60000 \
+		-x "kill -STOP $daemon; sleep 1; kill -9 $daemon" > "$res/drain-killed.log" 2>&1
+	rc=$? dt=$(($(now) - t0))
+	wait "$daemon" 2> /dev/null
+	n=$(wc -l < "$res/drain-killed.md5")
+	if [ $rc -ne 0 ]; then
+		fail "daemon killed during a drain: dec-client exit $rc after ${dt}s: $(grep -m1 FAIL "$res/drain-killed.log")"
+	elif ! head -n "$n" "$clip/ref.md5" | cmp -s - "$res/drain-killed.md5"; then
+		fail "daemon killed during a drain: the $n frames that came are not the clip's first"
+	else
+		pass "daemon killed during a drain: LAST and EOS after $n frames ($(grep -o '[0-9]* buffers came back with ERROR' "$res/drain-killed.log" || echo 'no buffer' ) back with ERROR), ${dt}s"
+	fi
+else
+	fail "daemon killed during a drain: the daemon did not connect"; tail -5 "$res/daemon-drain.log"
 fi
 
 # 4. a new daemon: new streams work at once

@@ -37,7 +37,7 @@
 #include <linux/ioctl.h>
 
 #define DAEDALUS_PROTO_MAJOR		1
-#define DAEDALUS_PROTO_MINOR		1
+#define DAEDALUS_PROTO_MINOR		2
 
 #define DAEDALUS_DEVICE_NAME		"daedalus-v4l2"
 
@@ -115,6 +115,10 @@ struct daedalus_msg_hello {
  * @xfer_func: enum v4l2_xfer_func
  * @ycbcr_enc: enum v4l2_ycbcr_encoding
  * @quantization: enum v4l2_quantization
+ * @epoch: the stream's flush epoch (since 1.2; 0 before): its DECODEs
+ *	carry it, and the daemon's FORMAT, FRAME and DRAIN_DONE must too.  A
+ *	stream opened again (after a failure, or S_FMT(OUTPUT) of a new
+ *	stream) starts at a newer epoch than its old pipeline's messages.
  * @reserved: 0
  */
 struct daedalus_msg_stream_open {
@@ -127,7 +131,8 @@ struct daedalus_msg_stream_open {
 	__u32 xfer_func;
 	__u32 ycbcr_enc;
 	__u32 quantization;
-	__u32 reserved[4];
+	__u32 epoch;
+	__u32 reserved[3];
 };
 
 /**

@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * daedalus-v4l2: what the daemon's messages do to a stream (the chardev
+ * checked their size, type and that the stream is open on the writer's
+ * connection), and the watchdog that fails a stream whose daemon stalls.
+ *
+ * Nothing the daemon writes is trusted: each handler checks every field
+ * against the stream's current state before it changes anything, and a
+ * rejected message changes nothing.
+ */
+
+#include <linux/dma-buf.h>
+#include <linux/fs.h>
+#include <linux/slab.h>
+#include <linux/videodev2.h>
+
+#include "daedalus.h"
+
+/* ---- watchdog ---------------------------------------------------------- */
+
+void daedalus_watchdog(struct work_struct *work)
+{
+	struct daedalus_ctx *ctx = container_of(to_delayed_work(work),
+						struct daedalus_ctx, watchdog);
+	unsigned int ms = READ_ONCE(daedalus_watchdog_ms);
+	struct daedalus_qmsg *qm;
+	bool fire, again;
+	u64 seq;
+
+	qm = daedalus_msg_alloc(DAEDALUS_MSG_STREAM_CLOSE, ctx->stream_id,
+				sizeof(struct daedalus_msg_stream_close));
+
+	spin_lock(&ctx->lock);
+	again = ctx->opened && !ctx->closed;
+	fire = again && ms && daedalus_daemon_owes_locked(ctx) &&
+	       time_after(jiffies, ctx->wd_stamp + msecs_to_jiffies(ms));
+	seq = ctx->conn_seq;
+	spin_unlock(&ctx->lock);
+
+	if (fire) {
+		v4l2_warn(&ctx->dev->v4l2_dev,
+			  "stream %llu: the daemon made no progress for %u ms, failing the stream\n",
+			  ctx->stream_id, ms);
+		daedalus_fail_stream(ctx, seq);
+		/* the daemon's pipeline for it is of no use any more */
+		daedalus_purge_stream(ctx->dev, ctx->stream_id);
+		if (qm)
+			daedalus_send(ctx->dev, qm, seq);
+		qm = NULL;
+		again = false;
+	}
+	if (qm)
+		daedalus_msg_free(qm);
+	if (again)
+		schedule_delayed_work(&ctx->watchdog, HZ / 2);
+}
+
+/* ---- messages -------------------------------------------------------- */
+
+/* <0: @epoch is older than the stream's, 0: current, >0: from the future */
+static int epoch_cmp(struct daedalus_ctx *ctx, u32 epoch)
+{
+	s32 d = (s32)(epoch - ctx->epoch);
+
+	return d < 0 ? -1 : d > 0;
+}
+
+/* the stream can take a message: open (and so not failed), not closing */
+static bool usable_locked(struct daedalus_ctx *ctx)
+{
+	return ctx->opened && !ctx->closed && ctx->state != DAEDALUS_ERROR;
+}
+
+int daedalus_handle_consumed(struct daedalus_ctx *ctx,
+			     const struct daedalus_msg_consumed *m)
+{
+	struct daedalus_buffer *buf;
+	int ret = -ENOENT;
+
+	if (m->status > 0 || m->status < -MAX_ERRNO)
+		return -EINVAL;
+
+	spin_lock(&ctx->lock);
+	if (!usable_locked(ctx)) {
+		ret = -EIO;
+	} else if (epoch_cmp(ctx, m->epoch)) {
+		ret = epoch_cmp(ctx, m->epoch) < 0 ? 0 : -EINVAL;
+	} else {
+		list_for_each_entry(buf, &ctx->out_pending, list) {
+			if (buf->cookie != m->cookie)
+				continue;
+			list_del(&buf->list);
+			buf->vb.sequence = ctx->out_seq++;
+			vb2_buffer_done(&buf->vb.vb2_buf,
+					m->status ? VB2_BUF_STATE_ERROR :
+						    VB2_BUF_STATE_DONE);
+			ctx->wd_stamp = jiffies;
+			ret = 0;
+			break;
+		}
+	}
+	spin_unlock(&ctx->lock);
+	return ret;
+}
+
+static struct daedalus_buffer *find_avail_locked(struct daedalus_ctx *ctx,
+						 u32 index, u32 gen)
+{
+	struct daedalus_buffer *buf;
+
+	if (gen != ctx->cap_gen)
+		return NULL;
+	list_for_each_entry(buf, &ctx->cap_avail, list)
+		if (buf->vb.vb2_buf.index == index)
+			return buf;
+	return NULL;
+}
+
+int daedalus_handle_frame(struct daedalus_ctx *ctx,
+			  const struct daedalus_msg_frame *m)
+{
+	const struct daedalus_au_meta *meta;
+	struct daedalus_qmsg *again = NULL;
+	struct daedalus_buffer *buf;
+	struct vb2_buffer *vb;
+	unsigned int i;
+	int ret = 0;
+
+	if (m->flags & ~(DAEDALUS_FRAME_FLAG_ERROR | DAEDALUS_FRAME_FLAG_KEYFRAME) ||
+	    !m->num_planes || m->num_planes > DAEDALUS_MAX_PLANES ||
+	    memchr_inv(m->reserved, 0, sizeof(m->reserved)))
+		return -EINVAL;
+	for (i = m->num_planes; i < DAEDALUS_MAX_PLANES; i++)
+		if (m->bytesused[i])
+			return -EINVAL;
+
+	/* a stale frame's buffer goes back to the daemon's pool */
+	again = daedalus_msg_alloc(DAEDALUS_MSG_CAPTURE_BUFFER, ctx->stream_id,
+				   sizeof(struct daedalus_msg_capture_buffer));
+	if (!again)
+		return -ENOMEM;
+
+	spin_lock(&ctx->lock);
+	buf = find_avail_locked(ctx, m->index, m->generation);
+	if (!usable_locked(ctx)) {
+		ret = -EIO;
+	} else if (epoch_cmp(ctx, m->epoch) > 0) {
+		ret = -EINVAL;
+	} else if (!buf) {
+		ret = -ESTALE;
+	} else if (epoch_cmp(ctx, m->epoch) < 0) {
+		daedalus_fill_announce(ctx, again, buf);
+		daedalus_send(ctx->dev, again, ctx->conn_seq);
+		again = NULL;
+	} else {
+		vb = &buf->vb.vb2_buf;
+		meta = &ctx->meta[m->cookie % DAEDALUS_META_SLOTS];
+		if (m->num_planes != vb->num_planes)
+			ret = -EINVAL;
+		/* only a failed frame may be empty: never an empty non-LAST */
+		for (i = 0; !ret && i < vb->num_planes; i++)
+			if ((!m->bytesused[i] &&
+			     !(m->flags & DAEDALUS_FRAME_FLAG_ERROR)) ||
+			    m->bytesused[i] > vb->planes[i].length)
+				ret = -EINVAL;
+		if (!ret && (!m->cookie || meta->cookie != m->cookie))
+			ret = -ENOENT;
+		if (!ret) {
+			list_del(&buf->list);
+			for (i = 0; i < vb->num_planes; i++)
+				vb2_set_plane_payload(vb, i, m->bytesused[i]);
+			if (m->flags & DAEDALUS_FRAME_FLAG_KEYFRAME)
+				buf->vb.flags |= V4L2_BUF_FLAG_KEYFRAME;
+			ctx->wd_stamp = jiffies;
+			daedalus_cap_done_locked(ctx, buf, meta,
+						 (m->flags & DAEDALUS_FRAME_FLAG_ERROR) ?
+						 VB2_BUF_STATE_ERROR :
+						 VB2_BUF_STATE_DONE);
+		}
+	}
+	spin_unlock(&ctx->lock);
+
+	if (again)
+		daedalus_msg_free(again);
+	return ret;
+}
+
+int daedalus_handle_drain_done(struct daedalus_ctx *ctx,
+			       const struct daedalus_msg_epoch *m)
+{
+	struct daedalus_qmsg *reset;
+	bool kick = false;
+	int ret = 0;
+
+	if (m->reserved)
+		return -EINVAL;
+	reset = daedalus_alloc_reset(ctx);
+	if (!reset)
+		return -ENOMEM;
+
+	spin_lock(&ctx->lock);
+	if (!usable_locked(ctx)) {
+		ret = -EIO;
+	} else if (epoch_cmp(ctx, m->epoch) > 0) {
+		ret = -EINVAL;
+	} else if (!epoch_cmp(ctx, m->epoch)) {
+		/* older epochs: a seek ended their drain already */
+		ctx->wd_stamp = jiffies;
+		kick = daedalus_sm_drain_done_locked(ctx, &reset);
+	}
+	spin_unlock(&ctx->lock);
+
+	if (reset)
+		daedalus_msg_free(reset);
+	/* OUTPUT held behind an abandoned drain goes out now */
+	if (kick && !mutex_lock_interruptible(&ctx->ioctl_lock)) {
+		daedalus_kick_out(ctx);
+		mutex_unlock(&ctx->ioctl_lock);
+	}
+	return ret;
+}
+
+static unsigned int cap_num_buffers(struct daedalus_ctx *ctx)
+{
+#ifdef DAEDALUS_HAVE_VB2_GET_NUM_BUFFERS
+	return vb2_get_num_buffers(&ctx->cap_q);
+#else
+	return ctx->cap_q.num_buffers;
+#endif
+}
+
+/*
+ * How a new format meets the buffers set up: @f/@vis/@bit_depth/@min_bufs
+ * against the current ones.  The buffers still serve a new visible
+ * rectangle or buffer minimum when the frame-buffer format is the same and
+ * the queue has enough of them: no resolution change then (FFmpeg ignores
+ * a SOURCE_CHANGE that keeps the size, and would wait for ever for the
+ * LAST of one).
+ */
+static enum daedalus_fmt_change fmt_change(struct daedalus_ctx *ctx,
+					   const struct v4l2_pix_format_mplane *f,
+					   const struct v4l2_rect *vis,
+					   u32 bit_depth, u32 min_bufs)
+{
+	bool same_fb = f->width == ctx->cap_fmt.width &&
+		       f->height == ctx->cap_fmt.height &&
+		       f->pixelformat == ctx->cap_fmt.pixelformat &&
+		       bit_depth == ctx->bit_depth;
+	bool same_rest = !memcmp(vis, &ctx->visible, sizeof(*vis)) &&
+			 min_bufs == v4l2_ctrl_g_ctrl(ctx->min_bufs_ctrl);
+
+	if (same_fb && same_rest)
+		return DAEDALUS_FMT_SAME;
+	if (same_fb && vb2_is_streaming(&ctx->cap_q) &&
+	    cap_num_buffers(ctx) >= min_bufs)
+		return DAEDALUS_FMT_MINOR;
+	return DAEDALUS_FMT_NEW;
+}
+
+int daedalus_handle_format(struct daedalus_ctx *ctx,
+			   const struct daedalus_msg_format *m)
+{
+	struct v4l2_pix_format_mplane f;
+	struct v4l2_rect vis = {
+		.left = m->visible_left, .top = m->visible_top,
+		.width = m->visible_width, .height = m->visible_height,
+	};
+	enum daedalus_fmt_change change;
+	struct daedalus_qmsg *reset;
+	int ret = 0;
+
+	if (!daedalus_format_msg_valid(m))
+		return -EINVAL;
+	reset = daedalus_alloc_reset(ctx);
+	if (!reset)
+		return -ENOMEM;
+	if (mutex_lock_interruptible(&ctx->ioctl_lock)) {
+		daedalus_msg_free(reset);
+		return -ERESTARTSYS;
+	}
+
+	spin_lock(&ctx->lock);
+	if (!usable_locked(ctx))
+		ret = -EIO;
+	else if (epoch_cmp(ctx, m->epoch) > 0)
+		ret = -EINVAL;
+	else if (epoch_cmp(ctx, m->epoch) < 0)
+		ret = 1;	/* stale: ignored */
+	spin_unlock(&ctx->lock);
+	if (ret)
+		goto out;
+
+	f = ctx->cap_fmt;
+	daedalus_cap_fmt_fill(&f, m->width, m->height);
+	if (m->colorspace) {
+		f.colorspace = m->colorspace;
+		f.xfer_func = m->xfer_func;
+		f.ycbcr_enc = m->ycbcr_enc;
+		f.quantization = m->quantization;
+	}
+	change = fmt_change(ctx, &f, &vis, m->bit_depth, m->min_buffers);
+
+	/* the control first: clients read it when the event arrives */
+	v4l2_ctrl_s_ctrl(ctx->min_bufs_ctrl, m->min_buffers);
+
+	spin_lock(&ctx->lock);
+	ctx->wd_stamp = jiffies;
+	ctx->cap_fmt = f;
+	ctx->visible = vis;
+	ctx->bit_depth = m->bit_depth;
+	daedalus_cap_layout_fill(&ctx->layout, &f);
+	daedalus_sm_format_locked(ctx, change, &reset);
+	spin_unlock(&ctx->lock);
+
+	daedalus_kick_cap(ctx);
+out:
+	mutex_unlock(&ctx->ioctl_lock);
+	if (reset)
+		daedalus_msg_free(reset);
+	return ret < 0 ? ret : 0;
+}
+
+/**
+ * daedalus_fail_stream() - fail a stream without waiting for anyone
+ * @ctx: the stream
+ * @conn_seq: only if it lives on this daemon connection; 0 for any
+ *
+ * Every buffer the driver holds comes back with V4L2_BUF_FLAG_ERROR, and
+ * OUTPUT is put in the error state (-EIO) until the client restarts it;
+ * restarting OUTPUT opens the stream on the daemon anew.  CAPTURE is not:
+ * a drain in progress, or one the client starts later (DEC_CMD_STOP),
+ * ends with an empty LAST buffer and V4L2_EVENT_EOS, so that the client
+ * finishes instead of polling an errored queue (FFmpeg 5.1 takes POLLERR
+ * for "try again" and would never finish its drain).
+ */
+void daedalus_fail_stream(struct daedalus_ctx *ctx, u64 conn_seq)
+{
+	spin_lock(&ctx->lock);
+	if (!ctx->closed && ctx->opened &&
+	    (!conn_seq || ctx->conn_seq == conn_seq)) {
+		daedalus_sm_fail_locked(ctx);
+		vb2_queue_error(&ctx->out_q);
+	}
+	spin_unlock(&ctx->lock);
+}
+
+int daedalus_expbuf(struct daedalus_ctx *ctx, struct daedalus_expbuf *eb)
+{
+	struct daedalus_buffer *buf;
+	struct vb2_buffer *vb = NULL;
+	struct dma_buf *dbuf;
+	int ret = 0, fd;
+
+	if (mutex_lock_interruptible(&ctx->ioctl_lock))
+		return -ERESTARTSYS;
+
+	spin_lock(&ctx->lock);
+	buf = find_avail_locked(ctx, eb->index, eb->generation);
+	if (!usable_locked(ctx))
+		ret = -EIO;
+	else if (!buf)
+		ret = -ESTALE;
+	else if (eb->plane >= buf->vb.vb2_buf.num_planes)
+		ret = -EINVAL;
+	else
+		vb = &buf->vb.vb2_buf;
+	spin_unlock(&ctx->lock);
+	if (ret)
+		goto out;
+
+	/* the buffer cannot be freed while ioctl_lock is held */
+	if (ctx->cap_q.memory == VB2_MEMORY_MMAP) {
+#ifdef DAEDALUS_EXPBUF_BY_VB
+		ret = vb2_core_expbuf(&ctx->cap_q, &fd, ctx->cap_q.type, vb,
+				      eb->plane, eb->flags);
+#else
+		ret = vb2_core_expbuf(&ctx->cap_q, &fd, ctx->cap_q.type,
+				      vb->index, eb->plane, eb->flags);
+#endif
+	} else {
+		dbuf = vb->planes[eb->plane].dbuf;
+		if (!dbuf) {
+			ret = -EINVAL;
+			goto out;
+		}
+		get_dma_buf(dbuf);
+		fd = dma_buf_fd(dbuf, eb->flags & O_CLOEXEC);
+		if (fd < 0) {
+			dma_buf_put(dbuf);
+			ret = fd;
+		}
+	}
+	if (!ret)
+		eb->fd = fd;
+out:
+	mutex_unlock(&ctx->ioctl_lock);
+	return ret;
+}
