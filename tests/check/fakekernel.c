@@ -437,11 +437,20 @@ void
 fake_kernel_open_stream (FakeKernel * fk, guint64 stream_id, guint32 codec,
     guint width, guint height)
 {
+  fake_kernel_open_stream_at (fk, stream_id, codec, width, height, 0);
+}
+
+/* STREAM_OPEN at @epoch (protocol 1.2): a stream the kernel opens again */
+void
+fake_kernel_open_stream_at (FakeKernel * fk, guint64 stream_id,
+    guint32 codec, guint width, guint height, guint32 epoch)
+{
   struct daedalus_msg_stream_open msg;
   FakeStream *s = g_new0 (FakeStream, 1);
 
   s->id = stream_id;
   s->next_cookie = 1;
+  s->epoch = epoch;
   g_mutex_lock (&fk->lock);
   /* a restart opens the same id again: replace key and value */
   g_hash_table_replace (fk->streams, &s->id, s);
@@ -453,6 +462,7 @@ fake_kernel_open_stream (FakeKernel * fk, guint64 stream_id, guint32 codec,
   msg.width = width;
   msg.height = height;
   msg.capture_fourcc = V4L2_PIX_FMT_NV12;
+  msg.epoch = epoch;
   send_msg (fk, &msg, sizeof (msg), NULL, 0);
 }
 

@@ -53,6 +53,8 @@ void fake_kernel_hang_up (FakeKernel * fk);
 
 void fake_kernel_open_stream (FakeKernel * fk, guint64 stream_id,
     guint32 codec, guint width, guint height);
+void fake_kernel_open_stream_at (FakeKernel * fk, guint64 stream_id,
+    guint32 codec, guint width, guint height, guint32 epoch);
 
 guint64 fake_kernel_decode (FakeKernel * fk, guint64 stream_id,
     GstBuffer * au, gboolean keyframe);

@@ -138,6 +138,57 @@ GST_START_TEST (test_two_codecs)
 
 GST_END_TEST;
 
+/* A stream the kernel opens again (after a failure, or a new stream on the
+ * same file) starts at a newer epoch (protocol 1.2): its FORMAT and FRAMEs
+ * must carry it, or the kernel ignores the FORMAT as stale and the stream
+ * never leaves Initialization (issue 8). */
+GST_START_TEST (test_open_at_epoch)
+{
+  FakeKernel *fk = fake_kernel_new (DAEDALUS_PROTO_MAJOR, 6);
+  DaedalusdConfig *config = daedalusd_config_load (NULL, FALSE, NULL, NULL);
+  GArray *formats, *frames;
+  TestClip *vp9;
+  GPtrArray *ref;
+  Daedalusd *daemon;
+  guint64 first;
+  guint i;
+
+  vp9 = test_clip_new (VP9_ENCODER, N_FRAMES, WIDTH, HEIGHT);
+  ref = test_clip_reference_decode (vp9, template_of (NULL, config,
+          V4L2_PIX_FMT_VP9));
+  daedalusd_config_free (config);
+
+  daemon = start_daemon (fk, NULL);
+  fake_kernel_open_stream_at (fk, 1, V4L2_PIX_FMT_VP9, WIDTH, HEIGHT, 7);
+  daemon_test_wait_pipelines (fk, daemon, 1);
+  first = test_clip_send (vp9, fk, 1);
+  fake_kernel_drain (fk, 1);
+  daemon_test_wait_frames (fk, daemon, 1, N_FRAMES);
+  fail_unless (fake_kernel_wait_drain_done (fk, 1, DAEMON_TEST_TIMEOUT_MS));
+  fake_kernel_close_stream (fk, 1);
+  daemon_test_wait_pipelines (fk, daemon, 0);
+  daedalusd_free (daemon);
+
+  formats = fake_kernel_get_formats (fk);
+  fail_unless (formats->len >= 1);
+  for (i = 0; i < formats->len; i++)
+    fail_unless_equals_int (g_array_index (formats, struct daedalus_msg_format,
+            i).epoch, 7);
+  frames = fake_kernel_get_frames (fk);
+  for (i = 0; i < frames->len; i++)
+    fail_unless_equals_int (g_array_index (frames, FakeFrame, i).epoch, 7);
+  fail_unless_equals_int (g_array_index (fake_kernel_get_drain_done (fk),
+          struct daedalus_msg_epoch, 0).epoch, 7);
+  check_frames (fk, 1, first, ref);
+  fail_unless_equals_int (fake_kernel_get_invalid (fk), 0);
+
+  fake_kernel_free (fk);
+  g_ptr_array_unref (ref);
+  test_clip_free (vp9);
+}
+
+GST_END_TEST;
+
 /* a pipeline error fails its stream (STREAM_ERROR, once) and nothing else;
  * the client's restart opens the stream again */
 GST_START_TEST (test_error_fails_one_stream)
@@ -695,6 +746,7 @@ daedalusd_suite (void)
   tcase_add_test (tc, test_reload_old_kernel);
   tcase_add_test (tc, test_lost);
   tcase_add_test (tc, test_two_codecs);
+  tcase_add_test (tc, test_open_at_epoch);
   tcase_add_test (tc, test_error_fails_one_stream);
   return s;
 }
