@@ -35,6 +35,8 @@
  *     or forward to access unit M, a keyframe;
  *   -x CMD: run CMD (sh -c) right after the final DEC_CMD_STOP, e.g. to
  *     kill the daemon during the drain; LAST must come all the same;
+ *   -X CMD: run CMD right before the final DEC_CMD_STOP (e.g. SIGSTOP
+ *     the daemon, so that the drain cannot end before -x kills it);
  *   -2 FOURCC:IN2.hdr:OUT2.md5: after the drain, a second stream on the
  *     same file descriptor (REQBUFS 0 on both queues, S_FMT(OUTPUT) of
  *     the other codec: Initialization again);
@@ -116,6 +118,7 @@ struct client {
 	int drain_at;		/* -S, or -1 */
 	int seek_at, seek_to;	/* -k, or -1 */
 	const char *on_stop;	/* -x */
+	const char *before_stop;	/* -X */
 	bool event_thread;	/* -t */
 	int seek_after_eos;	/* -E, or -1 */
 	bool empty_aus;		/* -z */
@@ -857,6 +860,12 @@ static void decode(struct client *c, struct stream *s, unsigned end, bool drain)
 		if (!c->cap_streaming)
 			continue;
 		if (drain && !stop_sent && s->next_au == limit) {
+			if (c->before_stop) {
+				say("running %s", c->before_stop);
+				if (system(c->before_stop) != 0)
+					die("the command before DEC_CMD_STOP", "%s failed",
+					    c->before_stop);
+			}
 			decoder_cmd(c, V4L2_DEC_CMD_STOP, "Drain: DEC_CMD_STOP");
 			stop_sent = true;
 			if (c->on_stop) {
@@ -937,7 +946,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: dec-client -d DEV -c FOURCC -i IN.hdr -o OUT.md5 [-f FOURCC]\n"
-		"                  [-S N] [-k N:M] [-x CMD] [-2 FOURCC:IN2.hdr:OUT2.md5]\n"
+		"                  [-S N] [-k N:M] [-x CMD] [-X CMD] [-2 FOURCC:IN2.hdr:OUT2.md5]\n"
 		"                  [-t] [-T MS] [-v] [-E N] [-z] [-P] [-R]\n");
 	exit(2);
 }
@@ -953,7 +962,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	the_client = &c;
-	while ((opt = getopt(argc, argv, "d:c:i:o:f:S:k:x:2:tT:vE:zPR")) != -1) {
+	while ((opt = getopt(argc, argv, "d:c:i:o:f:S:k:x:X:2:tT:vE:zPR")) != -1) {
 		switch (opt) {
 		case 'd': c.dev = optarg; break;
 		case 'c': fourcc = parse_fourcc(optarg); break;
@@ -966,6 +975,7 @@ int main(int argc, char **argv)
 				usage();
 			break;
 		case 'x': c.on_stop = optarg; break;
+		case 'X': c.before_stop = optarg; break;
 		case '2': second = optarg; break;
 		case 't': c.event_thread = true; break;
 		case 'T': c.timeout_ms = atoi(optarg); break;

@@ -114,15 +114,15 @@ else
 	fail "daemon killed: the daemon did not connect"; tail -5 "$res/daemon1.log"
 fi
 
-# 3b. the daemon killed during a drain: stopped the moment DEC_CMD_STOP
-# is sent (so DRAIN_DONE cannot come first), then killed
+# 3b. the daemon killed during a drain: frozen (SIGSTOP) right before
+# DEC_CMD_STOP, so its DRAIN_DONE cannot come first, killed right after
 "$DAEDALUS_REPO/tests/vm/start-daemon" > "$res/daemon-drain.log" 2>&1 &
 daemon=$!
 if wait_connected 60; then
 	t0=$(now)
 	timeout 120 "$DAEDALUS_BUILD_DIR/tests/e2e/dec-client" -d "$node" -c VP90 \
 		-i "$clip/clip.hdr" -o "$res/drain-killed.md5" -T 60000 \
-		-x "kill -STOP $daemon; sleep 1; kill -9 $daemon" > "$res/drain-killed.log" 2>&1
+		-X "kill -STOP $daemon" -x "sleep 1; kill -9 $daemon" > "$res/drain-killed.log" 2>&1
 	rc=$? dt=$(($(now) - t0))
 	wait "$daemon" 2> /dev/null
 	n=$(wc -l < "$res/drain-killed.md5")
