@@ -24,6 +24,9 @@ const struct daedalus_coded_fmt daedalus_coded_fmts[] = {
 	{ V4L2_PIX_FMT_VP9, V4L2_FMT_FLAG_DYN_RESOLUTION },
 	{ V4L2_PIX_FMT_MPEG2, V4L2_FMT_FLAG_DYN_RESOLUTION },
 	{ V4L2_PIX_FMT_MPEG4, V4L2_FMT_FLAG_DYN_RESOLUTION },
+	{ V4L2_PIX_FMT_AV1, V4L2_FMT_FLAG_DYN_RESOLUTION |
+	  (DAEDALUS_AV1_DESCRIPTION ? V4L2_FMT_FLAG_COMPRESSED : 0),
+	  DAEDALUS_AV1_DESCRIPTION },
 };
 
 const unsigned int daedalus_num_coded_fmts = ARRAY_SIZE(daedalus_coded_fmts);

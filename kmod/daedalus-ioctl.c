@@ -52,6 +52,10 @@ static int vidioc_enum_fmt_vid_out(struct file *file, void *priv,
 		if (n++ == f->index) {
 			f->pixelformat = daedalus_coded_fmts[i].fourcc;
 			f->flags = daedalus_coded_fmts[i].flags;
+			if (daedalus_coded_fmts[i].description)
+				strscpy(f->description,
+					daedalus_coded_fmts[i].description,
+					sizeof(f->description));
 			return 0;
 		}
 	}

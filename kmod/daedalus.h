@@ -49,14 +49,30 @@
 /* offset added to CAPTURE mmap offsets so both queues share one space */
 #define DAEDALUS_CAP_MMAP_BASE	BIT(30)
 
+/*
+ * Stateful AV1 ('AV01', one temporal unit per buffer): in mainline's
+ * videodev2.h since 2026, not in 6.1 or 6.12.  Where the kernel does not
+ * know it, the node describes it itself (the V4L2 core WARNs on a format
+ * it cannot describe).
+ */
+#ifndef V4L2_PIX_FMT_AV1
+#define V4L2_PIX_FMT_AV1	v4l2_fourcc('A', 'V', '0', '1')
+#define DAEDALUS_AV1_DESCRIPTION	"AV1"
+#else
+#define DAEDALUS_AV1_DESCRIPTION	NULL
+#endif
+
 /**
  * struct daedalus_coded_fmt - a coded format the node can expose
  * @fourcc: V4L2 pixel format
  * @flags: V4L2_FMT_FLAG_* for ENUM_FMT
+ * @description: for ENUM_FMT where the kernel does not know @fourcc
+ *	(then @flags has V4L2_FMT_FLAG_COMPRESSED), else NULL
  */
 struct daedalus_coded_fmt {
 	u32 fourcc;
 	u32 flags;
+	const char *description;
 };
 
 /**

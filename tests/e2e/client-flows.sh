@@ -50,7 +50,7 @@ flow() {
 	verdict "dec-client $codec $name" "${ref:-$dir/ref.md5}" "$res/$codec-$name.md5"
 }
 
-for codec in vp9 vp8 h264 hevc mpeg2 mpeg4; do
+for codec in vp9 vp8 h264 hevc mpeg2 mpeg4 av1; do
 	[ -f "$clips/$codec/clip.hdr" ] || continue
 	if [[ " $offered " != *" $(fourcc_of "$codec") "* ]]; then
 		echo "client-flows: $codec not offered by this daemon"

@@ -6,7 +6,7 @@
 #   OUTDIR/clip.size
 # and OUTDIR/clip.hdr, one access unit per record (what v4l2-compliance
 # --stream-from-hdr and dec-client read).
-# CODEC: vp9 (default; IVF), vp8 (IVF), h264 (main profile, B-frames),
+# CODEC: vp9 (default; IVF), vp8 (IVF), av1 (IVF), h264 (main profile, B-frames),
 # h264-baseline (constrained baseline: what openh264 decodes), hevc
 # (B-frames), mpeg2 (B-frames), mpeg4 (Part 2, B-frames).  The coded
 # formats other than VP8/VP9 go into Matroska: its timestamps survive the
@@ -29,6 +29,10 @@ vp9) # -g 10 gives keyframes, altref frames give hidden VP9 frames
 	ext=ivf
 	enc=(-c:v libvpx-vp9 -b:v 300k -g 10 -auto-alt-ref 1 -lag-in-frames 8
 		-deadline realtime -cpu-used 8) ;;
+av1) # libaom, its fastest preset; IVF: one temporal unit per frame
+	ext=ivf
+	enc=(-c:v libaom-av1 -b:v 300k -g 10 -cpu-used 8 -usage realtime
+		-row-mt 1) ;;
 vp8) ext=ivf
 	enc=(-c:v libvpx -b:v 300k -g 10 -auto-alt-ref 1 -lag-in-frames 8
 		-deadline realtime -cpu-used 8) ;;
