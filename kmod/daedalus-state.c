@@ -214,8 +214,16 @@ void daedalus_sm_format_locked(struct daedalus_ctx *ctx,
 		}
 		break;
 	case DAEDALUS_DECODING:
-		if (change == DAEDALUS_FMT_NEW)
+		if (change == DAEDALUS_FMT_NEW) {
 			enter_drc(ctx, reset);
+		} else if (change == DAEDALUS_FMT_MINOR) {
+			/*
+			 * The buffers still serve: the daemon, which took
+			 * them back when it sent the change, gets them again
+			 * (a new generation); no LAST.
+			 */
+			daedalus_reclaim_locked(ctx, reset);
+		}
 		break;
 	case DAEDALUS_STOPPED:
 		/* LAST ended the old resolution already */

@@ -85,15 +85,13 @@ void daedalus_last_done_locked(struct daedalus_ctx *ctx,
 }
 
 /*
- * Take every announced CAPTURE buffer back from the daemon (a new
- * generation) and return one of them, or the next one queued, as LAST.
- * @reset is a preallocated CAPTURE_RESET message, taken if needed.
+ * Take every announced CAPTURE buffer back from the daemon: a new
+ * generation, told with @reset (a preallocated CAPTURE_RESET, taken).
  */
-void daedalus_reclaim_and_last_locked(struct daedalus_ctx *ctx,
-				      struct daedalus_qmsg **reset, bool eos)
+void daedalus_reclaim_locked(struct daedalus_ctx *ctx,
+			     struct daedalus_qmsg **reset)
 {
 	struct daedalus_msg_capture_reset *m;
-	struct daedalus_buffer *buf;
 
 	ctx->cap_gen++;
 	list_splice_init(&ctx->cap_avail, &ctx->cap_held);
@@ -103,6 +101,19 @@ void daedalus_reclaim_and_last_locked(struct daedalus_ctx *ctx,
 		daedalus_send(ctx->dev, *reset, ctx->conn_seq);
 		*reset = NULL;
 	}
+}
+
+/*
+ * Take every announced CAPTURE buffer back from the daemon and return one
+ * of them, or the next one queued, as LAST.
+ * @reset is a preallocated CAPTURE_RESET message, taken if needed.
+ */
+void daedalus_reclaim_and_last_locked(struct daedalus_ctx *ctx,
+				      struct daedalus_qmsg **reset, bool eos)
+{
+	struct daedalus_buffer *buf;
+
+	daedalus_reclaim_locked(ctx, reset);
 
 	buf = list_first_entry_or_null(&ctx->cap_held, struct daedalus_buffer,
 				       list);

@@ -442,6 +442,8 @@ void daedalus_cap_done_locked(struct daedalus_ctx *ctx,
 			      enum vb2_buffer_state state);
 void daedalus_last_done_locked(struct daedalus_ctx *ctx,
 			       struct daedalus_buffer *buf, bool eos);
+void daedalus_reclaim_locked(struct daedalus_ctx *ctx,
+			     struct daedalus_qmsg **reset);
 void daedalus_reclaim_and_last_locked(struct daedalus_ctx *ctx,
 				      struct daedalus_qmsg **reset, bool eos);
 struct daedalus_qmsg *daedalus_alloc_reset(struct daedalus_ctx *ctx);
