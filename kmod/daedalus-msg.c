@@ -212,8 +212,13 @@ int daedalus_handle_drain_done(struct daedalus_ctx *ctx,
 
 	if (reset)
 		daedalus_msg_free(reset);
-	/* OUTPUT held behind an abandoned drain goes out now */
-	if (kick && !mutex_lock_interruptible(&ctx->ioctl_lock)) {
+	/*
+	 * OUTPUT held behind an abandoned drain goes out now (not killable:
+	 * no holder of ioctl_lock waits for the daemon, and skipping this
+	 * would leave a client that queued all its buffers waiting)
+	 */
+	if (kick) {
+		mutex_lock(&ctx->ioctl_lock);
 		daedalus_kick_out(ctx);
 		mutex_unlock(&ctx->ioctl_lock);
 	}

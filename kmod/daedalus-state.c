@@ -68,10 +68,9 @@ static const u8 allowed[DAEDALUS_NUM_STATES] = {
 	[DAEDALUS_CAPTURE_SETUP] = S(INIT) | S(DECODING) | S(ERROR),
 	[DAEDALUS_DECODING] = S(INIT) | S(CAPTURE_SETUP) | S(DRC) |
 			      S(STOPPED) | S(ERROR),
-	[DAEDALUS_DRC] = S(INIT) | S(CAPTURE_SETUP) | S(DECODING) |
-			 S(STOPPED) | S(ERROR),
+	[DAEDALUS_DRC] = S(INIT) | S(CAPTURE_SETUP) | S(DECODING) | S(ERROR),
 	[DAEDALUS_STOPPED] = S(INIT) | S(CAPTURE_SETUP) | S(DECODING) |
-			     S(DRC) | S(ERROR),
+			     S(ERROR),
 	[DAEDALUS_ERROR] = S(INIT),
 };
 
@@ -226,9 +225,12 @@ void daedalus_sm_format_locked(struct daedalus_ctx *ctx,
 		}
 		break;
 	case DAEDALUS_STOPPED:
-		/* LAST ended the old resolution already */
-		if (change == DAEDALUS_FMT_NEW)
-			set_state(ctx, DAEDALUS_DRC, "FORMAT while stopped");
+		/*
+		 * LAST ended the old resolution already, and nothing goes on
+		 * before DEC_CMD_START or a restart: the event says what the
+		 * client then sets up (buffers that cannot hold the new
+		 * format come back with ERROR)
+		 */
 		break;
 	case DAEDALUS_CAPTURE_SETUP:
 	case DAEDALUS_DRC:
@@ -250,7 +252,8 @@ bool daedalus_sm_drain_done_locked(struct daedalus_ctx *ctx,
 {
 	switch (ctx->drain) {
 	case DAEDALUS_DRAIN_ACTIVE:
-		if (ctx->state == DAEDALUS_DRC) {
+		if (ctx->state == DAEDALUS_DRC ||
+		    ctx->state == DAEDALUS_CAPTURE_SETUP) {
 			/* LAST and EOS once CAPTURE is back */
 			ctx->drain = DAEDALUS_DRAIN_DONE;
 			ctx->sent_since_drain = 0;
@@ -346,9 +349,13 @@ int daedalus_sm_stop_locked(struct daedalus_ctx *ctx,
 	m = (void *)(*drain)->data;
 	m->epoch = ctx->epoch;
 	ctx->wd_stamp = jiffies;
-	if (!daedalus_send(ctx->dev, *drain, ctx->conn_seq))
-		ctx->drain = DAEDALUS_DRAIN_ACTIVE;
+	/*
+	 * Active even if the daemon is just going away: the failure that
+	 * follows (its release fails the stream) ends the drain with LAST
+	 */
+	daedalus_send(ctx->dev, *drain, ctx->conn_seq);
 	*drain = NULL;
+	ctx->drain = DAEDALUS_DRAIN_ACTIVE;
 	return 0;
 }
 
@@ -359,9 +366,18 @@ int daedalus_sm_stop_locked(struct daedalus_ctx *ctx,
 int daedalus_sm_start_locked(struct daedalus_ctx *ctx,
 			     struct daedalus_qmsg **reset)
 {
-	if (ctx->drain == DAEDALUS_DRAIN_ACTIVE ||
-	    ctx->drain == DAEDALUS_DRAIN_ABANDONED)
+	/*
+	 * In a resolution change START resumes with the buffers the client
+	 * keeps, even in the middle of a drain (which goes on: its frames
+	 * need those buffers); otherwise a drain makes START -EBUSY.
+	 */
+	if (ctx->state != DAEDALUS_DRC &&
+	    (ctx->drain == DAEDALUS_DRAIN_ACTIVE ||
+	     ctx->drain == DAEDALUS_DRAIN_ABANDONED)) {
+		pr_debug("%s: stream %llu: DEC_CMD_START during a drain: -EBUSY\n",
+			 DAEDALUS_NAME, ctx->stream_id);
 		return -EBUSY;
+	}
 
 	switch (ctx->state) {
 	case DAEDALUS_STOPPED:
@@ -405,8 +421,12 @@ void daedalus_sm_out_stopped_locked(struct daedalus_ctx *ctx,
 	switch (ctx->drain) {
 	case DAEDALUS_DRAIN_ACTIVE:
 	case DAEDALUS_DRAIN_DONE:
-		if (ctx->state == DAEDALUS_DRC) {
-			/* the LAST of the resolution change is the end */
+		if (ctx->state == DAEDALUS_DRC ||
+		    ctx->state == DAEDALUS_CAPTURE_SETUP) {
+			/*
+			 * in a resolution change: its LAST was the end, and
+			 * CAPTURE is being set up for what comes after the seek
+			 */
 			ctx->drain = DAEDALUS_DRAIN_NONE;
 			break;
 		}

@@ -41,16 +41,19 @@ void daedalus_msg_free(struct daedalus_qmsg *qm)
 }
 
 /**
- * daedalus_send() - queue a message for the daemon
+ * daedalus_send_keep() - queue a message for the daemon, or give it back
  * @dev: the device
- * @qm: the message; consumed in every case
+ * @qm: the message; queued on success, still the caller's on failure
  * @conn_seq: the connection the stream lives on, 0 for any ready daemon
  *
- * Context: any process context; takes daedalus_dev.lock.
+ * For callers holding a spinlock: a large message is vmalloc'ed, and
+ * vfree() may sleep, so they free a failed one after unlocking.
+ *
+ * Context: any; takes daedalus_dev.lock.
  * Return: 0, or -ENOTCONN when no (or another) daemon is connected.
  */
-int daedalus_send(struct daedalus_dev *dev, struct daedalus_qmsg *qm,
-		  u64 conn_seq)
+int daedalus_send_keep(struct daedalus_dev *dev, struct daedalus_qmsg *qm,
+		       u64 conn_seq)
 {
 	struct daedalus_daemon *d;
 	int ret = -ENOTCONN;
@@ -60,12 +63,28 @@ int daedalus_send(struct daedalus_dev *dev, struct daedalus_qmsg *qm,
 	if (d && d->ready && (!conn_seq || d->seq == conn_seq)) {
 		list_add_tail(&qm->node, &d->msgs);
 		wake_up_interruptible(&d->wq);
-		qm = NULL;
 		ret = 0;
 	}
 	spin_unlock(&dev->lock);
+	return ret;
+}
 
-	if (qm)
+/**
+ * daedalus_send() - queue a message for the daemon
+ * @dev: the device
+ * @qm: the message; consumed in every case
+ * @conn_seq: the connection the stream lives on, 0 for any ready daemon
+ *
+ * Context: any process context; takes daedalus_dev.lock.  Under a
+ * spinlock only for small (kmalloc'ed) messages: see daedalus_send_keep().
+ * Return: 0, or -ENOTCONN when no (or another) daemon is connected.
+ */
+int daedalus_send(struct daedalus_dev *dev, struct daedalus_qmsg *qm,
+		  u64 conn_seq)
+{
+	int ret = daedalus_send_keep(dev, qm, conn_seq);
+
+	if (ret)
 		daedalus_msg_free(qm);
 	return ret;
 }

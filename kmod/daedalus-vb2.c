@@ -209,14 +209,18 @@ void daedalus_kick_out(struct daedalus_ctx *ctx)
 			if (list_empty(&ctx->out_pending))
 				ctx->wd_stamp = jiffies;
 			list_add_tail(&buf->list, &ctx->out_pending);
-			if (daedalus_send(ctx->dev, qm, ctx->conn_seq)) {
+			if (daedalus_send_keep(ctx->dev, qm, ctx->conn_seq)) {
 				list_del(&buf->list);
 				out_done_locked(ctx, buf, VB2_BUF_STATE_ERROR);
 			} else {
 				ctx->sent_since_drain++;
+				qm = NULL;
 			}
 		}
 		spin_unlock(&ctx->lock);
+		/* not queued: freed unlocked (vfree() may sleep) */
+		if (!IS_ERR_OR_NULL(qm))
+			daedalus_msg_free(qm);
 	}
 }
 
@@ -494,15 +498,22 @@ static int daedalus_start_streaming(struct vb2_queue *q, unsigned int count)
 		 * change any time; a stream without a daemon fails its
 		 * buffers instead (STREAMON checked for a daemon already).
 		 */
+		spin_lock(&ctx->lock);
+		/* a restart after a failure: its LAST is history too */
+		clear_last = ctx->state == DAEDALUS_ERROR;
+		spin_unlock(&ctx->lock);
 		ret = open_stream(ctx);
 		spin_lock(&ctx->lock);
-		clear_last = daedalus_sm_out_started_locked(ctx);
+		if (daedalus_sm_out_started_locked(ctx))
+			clear_last = true;
 		if (ret)
 			daedalus_sm_fail_locked(ctx);
 		spin_unlock(&ctx->lock);
 		if (clear_last)
 			vb2_clear_last_buffer_dequeued(&ctx->cap_q);
 		daedalus_kick_out(ctx);
+		/* leaving Stopped: the buffers it took back go out again */
+		daedalus_kick_cap(ctx);
 	} else {
 		spin_lock(&ctx->lock);
 		daedalus_sm_cap_started_locked(ctx, &reset);

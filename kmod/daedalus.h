@@ -478,6 +478,8 @@ struct daedalus_qmsg *daedalus_msg_alloc(u16 type, u64 stream_id,
 void daedalus_msg_free(struct daedalus_qmsg *qm);
 int daedalus_send(struct daedalus_dev *dev, struct daedalus_qmsg *qm,
 		  u64 conn_seq);
+int daedalus_send_keep(struct daedalus_dev *dev, struct daedalus_qmsg *qm,
+		       u64 conn_seq);
 void daedalus_purge_stream(struct daedalus_dev *dev, u64 stream_id);
 bool daedalus_daemon_ready(struct daedalus_dev *dev, u64 *conn_seq);
 bool daedalus_daemon_has_codec(struct daedalus_dev *dev, u32 fourcc);

@@ -43,9 +43,10 @@
  *   -t: the file is opened blocking, and a second thread sleeps in
  *     VIDIOC_DQEVENT for every event while the main thread streams (it
  *     calls DQBUF only when poll() says a buffer is there);
- *   -E N: after the end (LAST, EPIPE, EOS), seek: STREAMOFF/STREAMON
- *     (OUTPUT) without DEC_CMD_START, from access unit N (a keyframe), to
- *     the end and a second drain: the frames from N come again;
+ *   -E N: after the end (LAST, EPIPE, EOS), queue the LAST buffer again
+ *     and seek: STREAMOFF/STREAMON(OUTPUT) without DEC_CMD_START, from
+ *     access unit N (a keyframe), to the end and a second drain: the
+ *     frames from N come again;
  *   -z: an empty OUTPUT buffer (bytesused 0) after every access unit: it
  *     carries nothing, and must decode as nothing;
  *   -P: DEC_CMD_STOP before CAPTURE is set up, right after the first
@@ -1022,11 +1023,13 @@ int main(int argc, char **argv)
 	if (c.seek_after_eos >= 0) {
 		say("Seek after the end: STREAMOFF/STREAMON(OUTPUT), from access unit %d",
 		    c.seek_after_eos);
+		/* every CAPTURE buffer queued before the seek: the node must
+		 * hand them to the decoder again once the seek ends the stop */
+		requeue_last(&c, "Seek after the end: QBUF(CAPTURE) of the LAST buffer");
 		stream(&c, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, false,
 		       "Seek after the end: STREAMOFF(OUTPUT)");
 		stream(&c, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, true,
 		       "Seek after the end: STREAMON(OUTPUT)");
-		requeue_last(&c, "Seek after the end: QBUF(CAPTURE) of the LAST buffer");
 		s.next_au = c.seek_after_eos;
 		decode(&c, &s, s.aus->len, true);
 	}
