@@ -23,34 +23,45 @@ void daedalus_watchdog(struct work_struct *work)
 	struct daedalus_ctx *ctx = container_of(to_delayed_work(work),
 						struct daedalus_ctx, watchdog);
 	unsigned int ms = READ_ONCE(daedalus_watchdog_ms);
-	struct daedalus_qmsg *qm;
+	struct daedalus_qmsg *qm, *dm, *tmp;
+	LIST_HEAD(dead);
 	bool fire, again;
-	u64 seq;
 
 	qm = daedalus_msg_alloc(DAEDALUS_MSG_STREAM_CLOSE, ctx->stream_id,
 				sizeof(struct daedalus_msg_stream_close));
 
+	/*
+	 * Decided and done in one go under ctx->lock: the stream fails, its
+	 * unread DECODEs go and STREAM_CLOSE is queued before a client's
+	 * restart can queue a STREAM_OPEN (which the CLOSE would otherwise
+	 * close again), and only if the daemon still owes progress now.
+	 */
 	spin_lock(&ctx->lock);
 	again = ctx->opened && !ctx->closed;
 	fire = again && ms && daedalus_daemon_owes_locked(ctx) &&
 	       time_after(jiffies, ctx->wd_stamp + msecs_to_jiffies(ms));
-	seq = ctx->conn_seq;
-	spin_unlock(&ctx->lock);
-
 	if (fire) {
-		v4l2_warn(&ctx->dev->v4l2_dev,
-			  "stream %llu: the daemon made no progress for %u ms, failing the stream\n",
-			  ctx->stream_id, ms);
-		daedalus_fail_stream(ctx, seq);
+		u64 seq = ctx->conn_seq;
+
+		daedalus_sm_fail_locked(ctx);
+		vb2_queue_error(&ctx->out_q);
 		/* the daemon's pipeline for it is of no use any more */
-		daedalus_purge_stream(ctx->dev, ctx->stream_id);
+		daedalus_take_stream_decodes(ctx->dev, ctx->stream_id, &dead);
 		if (qm)
 			daedalus_send(ctx->dev, qm, seq);
 		qm = NULL;
 		again = false;
 	}
+	spin_unlock(&ctx->lock);
+
+	if (fire)
+		v4l2_warn(&ctx->dev->v4l2_dev,
+			  "stream %llu: the daemon made no progress for %u ms, failed the stream\n",
+			  ctx->stream_id, ms);
 	if (qm)
 		daedalus_msg_free(qm);
+	list_for_each_entry_safe(dm, tmp, &dead, node)
+		daedalus_msg_free(dm);
 	if (again)
 		schedule_delayed_work(&ctx->watchdog, HZ / 2);
 }

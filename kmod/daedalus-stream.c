@@ -101,6 +101,25 @@ void daedalus_purge_stream(struct daedalus_dev *dev, u64 stream_id)
 	struct daedalus_qmsg *qm, *tmp;
 	LIST_HEAD(dead);
 
+	daedalus_take_stream_decodes(dev, stream_id, &dead);
+	list_for_each_entry_safe(qm, tmp, &dead, node)
+		daedalus_msg_free(qm);
+}
+
+/**
+ * daedalus_take_stream_decodes() - take unread DECODE messages of a stream
+ * @dev: the device
+ * @stream_id: the stream
+ * @dead: list the messages are moved to; the caller frees them, after
+ *	unlocking if it holds a spinlock (vfree() may sleep)
+ *
+ * Context: any; takes daedalus_dev.lock.
+ */
+void daedalus_take_stream_decodes(struct daedalus_dev *dev, u64 stream_id,
+				  struct list_head *dead)
+{
+	struct daedalus_qmsg *qm, *tmp;
+
 	spin_lock(&dev->lock);
 	if (dev->daemon) {
 		list_for_each_entry_safe(qm, tmp, &dev->daemon->msgs, node) {
@@ -108,13 +127,10 @@ void daedalus_purge_stream(struct daedalus_dev *dev, u64 stream_id)
 
 			if (qm->stream_id == stream_id &&
 			    hdr->type == DAEDALUS_MSG_DECODE)
-				list_move_tail(&qm->node, &dead);
+				list_move_tail(&qm->node, dead);
 		}
 	}
 	spin_unlock(&dev->lock);
-
-	list_for_each_entry_safe(qm, tmp, &dead, node)
-		daedalus_msg_free(qm);
 }
 
 /**

@@ -481,6 +481,8 @@ int daedalus_send(struct daedalus_dev *dev, struct daedalus_qmsg *qm,
 int daedalus_send_keep(struct daedalus_dev *dev, struct daedalus_qmsg *qm,
 		       u64 conn_seq);
 void daedalus_purge_stream(struct daedalus_dev *dev, u64 stream_id);
+void daedalus_take_stream_decodes(struct daedalus_dev *dev, u64 stream_id,
+				  struct list_head *dead);
 bool daedalus_daemon_ready(struct daedalus_dev *dev, u64 *conn_seq);
 bool daedalus_daemon_has_codec(struct daedalus_dev *dev, u32 fourcc);
 
