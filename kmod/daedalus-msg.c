@@ -199,15 +199,19 @@ int daedalus_handle_frame(struct daedalus_ctx *ctx,
 int daedalus_handle_drain_done(struct daedalus_ctx *ctx,
 			       const struct daedalus_msg_epoch *m)
 {
-	struct daedalus_qmsg *reset;
-	bool kick = false;
+	struct daedalus_qmsg *reset, *drain;
+	unsigned int next = 0;
 	int ret = 0;
 
 	if (m->reserved)
 		return -EINVAL;
 	reset = daedalus_alloc_reset(ctx);
-	if (!reset)
-		return -ENOMEM;
+	drain = daedalus_msg_alloc(DAEDALUS_MSG_DRAIN, ctx->stream_id,
+				   sizeof(struct daedalus_msg_epoch));
+	if (!reset || !drain) {
+		ret = -ENOMEM;
+		goto out;
+	}
 
 	spin_lock(&ctx->lock);
 	if (!usable_locked(ctx)) {
@@ -217,22 +221,31 @@ int daedalus_handle_drain_done(struct daedalus_ctx *ctx,
 	} else if (!epoch_cmp(ctx, m->epoch)) {
 		/* older epochs: a seek ended their drain already */
 		ctx->wd_stamp = jiffies;
-		kick = daedalus_sm_drain_done_locked(ctx, &reset);
+		next = daedalus_sm_drain_done_locked(ctx, &reset);
 	}
 	spin_unlock(&ctx->lock);
 
-	if (reset)
-		daedalus_msg_free(reset);
 	/*
-	 * OUTPUT held behind an abandoned drain goes out now (not killable:
-	 * no holder of ioctl_lock waits for the daemon, and skipping this
-	 * would leave a client that queued all its buffers waiting)
+	 * OUTPUT held behind an abandoned drain goes out now, then the
+	 * DEC_CMD_STOP that waited for it drains (not killable: no holder
+	 * of ioctl_lock waits for the daemon, and skipping this would leave
+	 * a client that queued all its buffers waiting)
 	 */
-	if (kick) {
+	if (next & DAEDALUS_DRAIN_DONE_KICK) {
 		mutex_lock(&ctx->ioctl_lock);
 		daedalus_kick_out(ctx);
+		if (next & DAEDALUS_DRAIN_DONE_STOP) {
+			spin_lock(&ctx->lock);
+			daedalus_sm_stop_locked(ctx, &drain, &reset);
+			spin_unlock(&ctx->lock);
+		}
 		mutex_unlock(&ctx->ioctl_lock);
 	}
+out:
+	if (drain)
+		daedalus_msg_free(drain);
+	if (reset)
+		daedalus_msg_free(reset);
 	return ret;
 }
 

@@ -141,7 +141,8 @@ bool daedalus_cap_may_announce_locked(struct daedalus_ctx *ctx)
 bool daedalus_daemon_owes_locked(struct daedalus_ctx *ctx)
 {
 	bool drain = ctx->drain == DAEDALUS_DRAIN_ACTIVE ||
-		     ctx->drain == DAEDALUS_DRAIN_ABANDONED;
+		     ctx->drain == DAEDALUS_DRAIN_ABANDONED ||
+		     ctx->drain == DAEDALUS_DRAIN_QUEUED;
 
 	return ctx->opened && !ctx->closed && ctx->state != DAEDALUS_ERROR &&
 	       (!list_empty(&ctx->out_pending) || drain) &&
@@ -244,11 +245,12 @@ void daedalus_sm_format_locked(struct daedalus_ctx *ctx,
 }
 
 /*
- * DRAIN_DONE of the current epoch.  Returns whether held OUTPUT buffers
- * may go now (the caller kicks them).
+ * DRAIN_DONE of the current epoch.  Returns DAEDALUS_DRAIN_DONE_* flags:
+ * what the caller does next, without ctx->lock (held OUTPUT buffers go
+ * out; a DEC_CMD_STOP that waited for this drain then starts its own).
  */
-bool daedalus_sm_drain_done_locked(struct daedalus_ctx *ctx,
-				   struct daedalus_qmsg **reset)
+unsigned int daedalus_sm_drain_done_locked(struct daedalus_ctx *ctx,
+					   struct daedalus_qmsg **reset)
 {
 	switch (ctx->drain) {
 	case DAEDALUS_DRAIN_ACTIVE:
@@ -257,16 +259,20 @@ bool daedalus_sm_drain_done_locked(struct daedalus_ctx *ctx,
 			/* LAST and EOS once CAPTURE is back */
 			ctx->drain = DAEDALUS_DRAIN_DONE;
 			ctx->sent_since_drain = 0;
-			return false;
+			return 0;
 		}
 		end_drain(ctx, reset, "DRAIN_DONE");
-		return false;
+		return 0;
 	case DAEDALUS_DRAIN_ABANDONED:
 		ctx->drain = DAEDALUS_DRAIN_NONE;
 		ctx->sent_since_drain = 0;
-		return true;
+		return DAEDALUS_DRAIN_DONE_KICK;
+	case DAEDALUS_DRAIN_QUEUED:
+		ctx->drain = DAEDALUS_DRAIN_NONE;
+		ctx->sent_since_drain = 0;
+		return DAEDALUS_DRAIN_DONE_KICK | DAEDALUS_DRAIN_DONE_STOP;
 	default:
-		return false;	/* a second DRAIN_DONE: nothing to end */
+		return 0;	/* a second DRAIN_DONE: nothing to end */
 	}
 }
 
@@ -278,7 +284,8 @@ bool daedalus_sm_drain_done_locked(struct daedalus_ctx *ctx,
 void daedalus_sm_fail_locked(struct daedalus_ctx *ctx)
 {
 	bool drain = ctx->drain == DAEDALUS_DRAIN_ACTIVE ||
-		     ctx->drain == DAEDALUS_DRAIN_DONE;
+		     ctx->drain == DAEDALUS_DRAIN_DONE ||
+		     ctx->drain == DAEDALUS_DRAIN_QUEUED;
 	struct daedalus_buffer *buf;
 
 	ctx->opened = false;
@@ -312,15 +319,27 @@ int daedalus_sm_stop_locked(struct daedalus_ctx *ctx,
 {
 	struct daedalus_msg_epoch *m;
 
-	/* the daemon still drains: a second one could not be told apart */
-	if (ctx->drain != DAEDALUS_DRAIN_NONE) {
+	/* the spec: no drain unless both queues stream, and no error either */
+	if (ctx->drain == DAEDALUS_DRAIN_NONE &&
+	    (!ctx->out_streaming || !ctx->cap_streaming))
+		return 0;
+	switch (ctx->drain) {
+	case DAEDALUS_DRAIN_NONE:
+		break;
+	case DAEDALUS_DRAIN_ABANDONED:
+		/*
+		 * The daemon still drains what came before a CAPTURE reset:
+		 * a second DRAIN now could not be told apart from it.  This
+		 * one starts when that DRAIN_DONE is in.
+		 */
+		if (ctx->out_streaming && ctx->cap_streaming)
+			ctx->drain = DAEDALUS_DRAIN_QUEUED;
+		return 0;
+	default:
 		pr_debug("%s: stream %llu: DEC_CMD_STOP during a drain: -EBUSY\n",
 			 DAEDALUS_NAME, ctx->stream_id);
 		return -EBUSY;
 	}
-	/* the spec: no drain unless both queues stream, and no error either */
-	if (!ctx->out_streaming || !ctx->cap_streaming)
-		return 0;
 
 	switch (ctx->state) {
 	case DAEDALUS_ERROR:
@@ -373,7 +392,8 @@ int daedalus_sm_start_locked(struct daedalus_ctx *ctx,
 	 */
 	if (ctx->state != DAEDALUS_DRC &&
 	    (ctx->drain == DAEDALUS_DRAIN_ACTIVE ||
-	     ctx->drain == DAEDALUS_DRAIN_ABANDONED)) {
+	     ctx->drain == DAEDALUS_DRAIN_ABANDONED ||
+	     ctx->drain == DAEDALUS_DRAIN_QUEUED)) {
 		pr_debug("%s: stream %llu: DEC_CMD_START during a drain: -EBUSY\n",
 			 DAEDALUS_NAME, ctx->stream_id);
 		return -EBUSY;
@@ -421,6 +441,7 @@ void daedalus_sm_out_stopped_locked(struct daedalus_ctx *ctx,
 	switch (ctx->drain) {
 	case DAEDALUS_DRAIN_ACTIVE:
 	case DAEDALUS_DRAIN_DONE:
+	case DAEDALUS_DRAIN_QUEUED:
 		if (ctx->state == DAEDALUS_DRC ||
 		    ctx->state == DAEDALUS_CAPTURE_SETUP) {
 			/*
@@ -464,7 +485,8 @@ void daedalus_sm_cap_stopped_locked(struct daedalus_ctx *ctx)
 	ctx->cap_streaming = false;
 	ctx->owed_last = DAEDALUS_LAST_NONE;
 	if (ctx->state != DAEDALUS_DRC &&
-	    ctx->drain == DAEDALUS_DRAIN_ACTIVE)
+	    (ctx->drain == DAEDALUS_DRAIN_ACTIVE ||
+	     ctx->drain == DAEDALUS_DRAIN_QUEUED))
 		ctx->drain = DAEDALUS_DRAIN_ABANDONED;
 	if (ctx->state != DAEDALUS_ERROR)
 		set_state(ctx, settled(ctx), "STREAMOFF(CAPTURE)");

@@ -244,6 +244,9 @@ enum daedalus_state {
  *	and EOS are due once CAPTURE is set up again (or DEC_CMD_START)
  * @DAEDALUS_DRAIN_ABANDONED: CAPTURE was reset during the drain: nothing
  *	is due any more, but the daemon's DRAIN_DONE is still awaited
+ * @DAEDALUS_DRAIN_QUEUED: abandoned, and a new DEC_CMD_STOP came since:
+ *	once the old DRAIN_DONE is in, the held OUTPUT goes out and the new
+ *	drain starts (LAST and EOS at its end)
  *
  * OUTPUT is held (no DECODE goes out) unless the sub-state is NONE, so a
  * DRAIN_DONE always ends exactly what was sent before its DRAIN.
@@ -253,6 +256,7 @@ enum daedalus_drain {
 	DAEDALUS_DRAIN_ACTIVE,
 	DAEDALUS_DRAIN_DONE,
 	DAEDALUS_DRAIN_ABANDONED,
+	DAEDALUS_DRAIN_QUEUED,
 };
 
 /**
@@ -401,8 +405,11 @@ void daedalus_sm_closed_locked(struct daedalus_ctx *ctx);
 void daedalus_sm_format_locked(struct daedalus_ctx *ctx,
 			       enum daedalus_fmt_change change,
 			       struct daedalus_qmsg **reset);
-bool daedalus_sm_drain_done_locked(struct daedalus_ctx *ctx,
-				   struct daedalus_qmsg **reset);
+/* what daedalus_sm_drain_done_locked() leaves to its caller */
+#define DAEDALUS_DRAIN_DONE_KICK	BIT(0)	/* send the held OUTPUT */
+#define DAEDALUS_DRAIN_DONE_STOP	BIT(1)	/* then DEC_CMD_STOP again */
+unsigned int daedalus_sm_drain_done_locked(struct daedalus_ctx *ctx,
+					   struct daedalus_qmsg **reset);
 void daedalus_sm_fail_locked(struct daedalus_ctx *ctx);
 int daedalus_sm_stop_locked(struct daedalus_ctx *ctx,
 			    struct daedalus_qmsg **drain,

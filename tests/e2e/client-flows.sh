@@ -19,7 +19,11 @@
 #   - VP9: DEC_CMD_STOP before Capture setup (defect 10: it started a
 #     drain, whose LAST then ended the real stream at once);
 #   - VP9 then H.264 on the same file (defect 2: S_FMT(OUTPUT) kept the
-#     daemon's VP9 pipeline, and no frame of the H.264 stream came).
+#     daemon's VP9 pipeline, and no frame of the H.264 stream came);
+#   - VP9: a Reset (CAPTURE restarted) right after the final DEC_CMD_STOP,
+#     then DEC_CMD_STOP again: the first drain's DRAIN_DONE must not end
+#     the second (defect 9); the frames that come are the clip's, in
+#     order, up to its last one (those the reset took are lost).
 # One PASS/FAIL line per check; exits non-zero on any FAIL.
 set -uo pipefail
 clips=${1:?usage: client-flows.sh CLIPSDIR RESULTDIR}
@@ -72,9 +76,27 @@ for codec in vp9 vp8 h264 hevc mpeg2 mpeg4 av1; do
 		cat "$clips/vp9/ref.md5" "$clips/vp9/ref.md5" > "$res/vp9-twice.md5"
 		ref=$res/vp9-twice.md5 flow vp9 seek-after-end -E 0
 		flow vp9 stop-before-capture -P
+		if "$client" -d "$node" -c VP90 -i "$clips/vp9/clip.hdr" -o "$res/vp9-reset-in-drain.md5" \
+			-T 60000 -A > "$res/vp9-reset-in-drain.log" 2>&1; then
+			in_order "dec-client vp9 reset-in-drain" "$clips/vp9/ref.md5" "$res/vp9-reset-in-drain.md5"
+		else
+			fail "dec-client vp9 reset-in-drain: $(grep -m1 FAIL "$res/vp9-reset-in-drain.log")"
+		fi
 		;;
 	esac
 done
+
+# in_order NAME REF OUT: OUT's frames are REF's, in order, ending with REF's
+# last (frames may be missing, none may differ or come twice)
+in_order() {
+	if awk 'BEGIN { i = 0 } NR == FNR { ref[n++] = $0; next }
+		{ while (i < n && ref[i] != $0) i++; if (i == n) bad = 1; i++; last = $0 }
+		END { r = (bad || last != ref[n - 1]); exit r }' "$2" "$3"; then
+		pass "$1: $(wc -l < "$3")/$(wc -l < "$2") frames, each bit-exact, in order, up to the last"
+	else
+		fail "$1: $(wc -l < "$3") frames, not the reference's in order up to its last"
+	fi
+}
 
 # a second stream of another codec on the same file
 if [[ " $offered " == *" VP90 "* && " $offered " == *" H264 "* ]]; then

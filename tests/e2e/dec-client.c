@@ -37,6 +37,10 @@
  *     kill the daemon during the drain; LAST must come all the same;
  *   -X CMD: run CMD right before the final DEC_CMD_STOP (e.g. SIGSTOP
  *     the daemon, so that the drain cannot end before -x kills it);
+ *   -A: right after the final DEC_CMD_STOP, a Reset (STREAMOFF(CAPTURE),
+ *     REQBUFS 0, Capture setup again) abandons that drain, and a second
+ *     DEC_CMD_STOP drains anew: it must succeed, and its LAST must come
+ *     after the last frame (the frames the reset took are lost);
  *   -2 FOURCC:IN2.hdr:OUT2.md5: after the drain, a second stream on the
  *     same file descriptor (REQBUFS 0 on both queues, S_FMT(OUTPUT) of
  *     the other codec: Initialization again);
@@ -125,6 +129,7 @@ struct client {
 	bool empty_aus;		/* -z */
 	bool stop_early;	/* -P */
 	bool keep_on_drc;	/* -R */
+	bool reset_in_drain;	/* -A */
 	unsigned n_errors;	/* buffers that came back with ERROR (-x) */
 	unsigned last_index;	/* the CAPTURE buffer that came with LAST */
 
@@ -869,6 +874,12 @@ static void decode(struct client *c, struct stream *s, unsigned end, bool drain)
 			}
 			decoder_cmd(c, V4L2_DEC_CMD_STOP, "Drain: DEC_CMD_STOP");
 			stop_sent = true;
+			if (c->reset_in_drain) {
+				say("Reset during the drain, then DEC_CMD_STOP again");
+				capture_setup(c, true);
+				decoder_cmd(c, V4L2_DEC_CMD_STOP,
+					    "Drain: DEC_CMD_STOP after a Reset");
+			}
 			if (c->on_stop) {
 				say("running %s", c->on_stop);
 				if (system(c->on_stop) != 0)
@@ -948,7 +959,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: dec-client -d DEV -c FOURCC -i IN.hdr -o OUT.md5 [-f FOURCC]\n"
 		"                  [-S N] [-k N:M] [-x CMD] [-X CMD] [-2 FOURCC:IN2.hdr:OUT2.md5]\n"
-		"                  [-t] [-T MS] [-v] [-E N] [-z] [-P] [-R]\n");
+		"                  [-t] [-T MS] [-v] [-E N] [-z] [-P] [-R] [-A]\n");
 	exit(2);
 }
 
@@ -963,7 +974,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	the_client = &c;
-	while ((opt = getopt(argc, argv, "d:c:i:o:f:S:k:x:X:2:tT:vE:zPR")) != -1) {
+	while ((opt = getopt(argc, argv, "d:c:i:o:f:S:k:x:X:2:tT:vE:zPRA")) != -1) {
 		switch (opt) {
 		case 'd': c.dev = optarg; break;
 		case 'c': fourcc = parse_fourcc(optarg); break;
@@ -985,6 +996,7 @@ int main(int argc, char **argv)
 		case 'z': c.empty_aus = true; break;
 		case 'P': c.stop_early = true; break;
 		case 'R': c.keep_on_drc = true; break;
+		case 'A': c.reset_in_drain = true; break;
 		default: usage();
 		}
 	}
