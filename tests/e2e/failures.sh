@@ -48,16 +48,21 @@ echo "failures: decoder node $node"
 # 1. no daemon
 [ "$(cat "$connected")" = 0 ] || fail "no daemon: a daemon is connected already"
 # ffmpeg's first start loads libavcodec and its ~150 libraries over 9p,
-# 10-40 s on a loaded debug kernel: that is not what is timed here
+# 10-40 s on a loaded debug kernel: that is not what is timed here.  Its
+# second start, which does nothing else, is the yardstick: failing must
+# take at most 20 s more than ffmpeg takes to start at all.
 ffmpeg -hide_banner -decoders > /dev/null 2>&1
+t0=$(now)
+ffmpeg -hide_banner -decoders > /dev/null 2>&1
+t_ff=$(($(now) - t0))
 t0=$(now)
 decode 120 "$res/nodaemon.md5"
 rc=$? dt=$(($(now) - t0))
-if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ $dt -le 30 ] &&
+if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ $dt -le $((t_ff + 20)) ] &&
 	dmesg | grep -q 'no daemon on /dev/daedalus-v4l2: start daedalusd'; then
-	pass "no daemon: ffmpeg failed after ${dt}s (exit $rc); kernel log: $(dmesg | grep -m1 -o 'no daemon on.*')"
+	pass "no daemon: ffmpeg failed after ${dt}s (it takes ${t_ff}s to start; exit $rc); kernel log: $(dmesg | grep -m1 -o 'no daemon on.*')"
 else
-	fail "no daemon: ffmpeg exit $rc after ${dt}s"; tail -n 3 "$res/nodaemon.md5.log"
+	fail "no daemon: ffmpeg exit $rc after ${dt}s (it takes ${t_ff}s to start)"; tail -n 3 "$res/nodaemon.md5.log"
 fi
 
 # 2. a silent daemon
