@@ -54,6 +54,18 @@ flow() {
 	verdict "dec-client $codec $name" "${ref:-$dir/ref.md5}" "$res/$codec-$name.md5"
 }
 
+# in_order NAME REF OUT: OUT's frames are REF's, in order, ending with REF's
+# last (frames may be missing, none may differ or come twice)
+in_order() {
+	if awk 'BEGIN { i = 0 } NR == FNR { ref[n++] = $0; next }
+		{ while (i < n && ref[i] != $0) i++; if (i == n) bad = 1; i++; last = $0 }
+		END { r = (bad || last != ref[n - 1]); exit r }' "$2" "$3"; then
+		pass "$1: $(wc -l < "$3")/$(wc -l < "$2") frames, each bit-exact, in order, up to the last"
+	else
+		fail "$1: $(wc -l < "$3") frames, not the reference's in order up to its last"
+	fi
+}
+
 for codec in vp9 vp8 h264 hevc mpeg2 mpeg4 av1; do
 	[ -f "$clips/$codec/clip.hdr" ] || continue
 	if [[ " $offered " != *" $(fourcc_of "$codec") "* ]]; then
@@ -85,18 +97,6 @@ for codec in vp9 vp8 h264 hevc mpeg2 mpeg4 av1; do
 		;;
 	esac
 done
-
-# in_order NAME REF OUT: OUT's frames are REF's, in order, ending with REF's
-# last (frames may be missing, none may differ or come twice)
-in_order() {
-	if awk 'BEGIN { i = 0 } NR == FNR { ref[n++] = $0; next }
-		{ while (i < n && ref[i] != $0) i++; if (i == n) bad = 1; i++; last = $0 }
-		END { r = (bad || last != ref[n - 1]); exit r }' "$2" "$3"; then
-		pass "$1: $(wc -l < "$3")/$(wc -l < "$2") frames, each bit-exact, in order, up to the last"
-	else
-		fail "$1: $(wc -l < "$3") frames, not the reference's in order up to its last"
-	fi
-}
 
 # a second stream of another codec on the same file
 if [[ " $offered " == *" VP90 "* && " $offered " == *" H264 "* ]]; then
