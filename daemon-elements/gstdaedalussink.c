@@ -33,6 +33,7 @@
 #include "config.h"
 #endif
 
+#include <errno.h>
 #include <linux/videodev2.h>
 
 #include <gst/allocators/allocators.h>
@@ -230,15 +231,31 @@ gst_daedalus_sink_event (GstBaseSink * bsink, GstEvent * event)
   return GST_BASE_SINK_CLASS (parent_class)->event (bsink, event);
 }
 
-static guint32
-capture_fourcc (GstDaedalusStream * stream)
+/* Fills FORMAT's pixel format and bit depth for frames like in_info's:
+ * the stream's own raw format, which the node offers first, and its real
+ * depth.  A kernel older than protocol 1.3 takes 8-bit NV12 only. */
+static gboolean
+stream_raw_format (GstDaedalusSink * self, GstDaedalusStream * stream,
+    struct daedalus_msg_format *fmt)
 {
-  guint32 fourcc = gst_daedalus_stream_get_info (stream)->capture_fourcc;
+  GstVideoFormat vformat = GST_VIDEO_INFO_FORMAT (&self->in_info);
 
-  if (gst_daedalus_raw_to_video_format (fourcc, NULL) ==
-      GST_VIDEO_FORMAT_UNKNOWN)
-    fourcc = V4L2_PIX_FMT_NV12;
-  return fourcc;
+  if (gst_daedalus_connection_get_kernel_minor (self->conn) < 3) {
+    fmt->pixelformat = V4L2_PIX_FMT_NV12;
+    fmt->bit_depth = 8;
+    return TRUE;
+  }
+  fmt->pixelformat = gst_daedalus_video_format_to_stream_raw (vformat);
+  fmt->bit_depth = gst_daedalus_video_format_bit_depth (vformat);
+  if (fmt->pixelformat)
+    return TRUE;
+
+  GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+      (_("The decoder gives %s video, which no V4L2 pixel format can "
+              "describe."), gst_video_format_to_string (vformat)),
+      ("stream %" G_GUINT64_FORMAT ": no raw format of the node has this "
+          "chroma", gst_daedalus_stream_get_id (stream)));
+  return FALSE;
 }
 
 static gint
@@ -246,10 +263,11 @@ send_format (GstDaedalusSink * self, GstDaedalusStream * stream)
 {
   struct daedalus_msg_format fmt = { {0,}, };
   GstVideoInfo *info = &self->in_info;
-  GstVideoFormat vformat;
+  gint ret;
 
   fmt.epoch = gst_daedalus_stream_get_epoch (stream);
-  fmt.pixelformat = capture_fourcc (stream);
+  if (!stream_raw_format (self, stream, &fmt))
+    return -EINVAL;
   fmt.width = GST_VIDEO_INFO_WIDTH (info);
   fmt.height = GST_VIDEO_INFO_HEIGHT (info);
   fmt.visible_left = 0;
@@ -259,13 +277,24 @@ send_format (GstDaedalusSink * self, GstDaedalusStream * stream)
   fmt.min_buffers = MIN_CAPTURE_BUFFERS;
   gst_daedalus_colorimetry_to_v4l2 (&info->colorimetry, &fmt.colorspace,
       &fmt.xfer_func, &fmt.ycbcr_enc, &fmt.quantization);
-  vformat = gst_daedalus_raw_to_video_format (fmt.pixelformat, NULL);
-  fmt.bit_depth = gst_daedalus_video_format_bit_depth (vformat);
 
   GST_INFO_OBJECT (self, "stream %" G_GUINT64_FORMAT ": FORMAT %"
-      GST_FOURCC_FORMAT " %ux%u", gst_daedalus_stream_get_id (stream),
-      GST_FOURCC_ARGS (fmt.pixelformat), fmt.width, fmt.height);
-  return gst_daedalus_stream_send_format (stream, &fmt);
+      GST_FOURCC_FORMAT " %ux%u, %u bits (decoded as %s)",
+      gst_daedalus_stream_get_id (stream), GST_FOURCC_ARGS (fmt.pixelformat),
+      fmt.width, fmt.height, fmt.bit_depth,
+      gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (info)));
+  ret = gst_daedalus_stream_send_format (stream, &fmt);
+  if (ret == -EINVAL) {
+    /* the node cannot take this format (a size beyond its limits, say):
+     * nothing of the stream can be shown */
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+        (_("The decoder node refused the format of the decoded video.")),
+        ("stream %" G_GUINT64_FORMAT ": FORMAT %" GST_FOURCC_FORMAT
+            " %ux%u, %u bits rejected", gst_daedalus_stream_get_id (stream),
+            GST_FOURCC_ARGS (fmt.pixelformat), fmt.width, fmt.height,
+            fmt.bit_depth));
+  }
+  return ret;
 }
 
 /* Wraps the CAPTURE buffer's dma-bufs in a GstBuffer laid out as the
@@ -356,24 +385,41 @@ wrap_capture_buffer (GstDaedalusSink * self, GstDaedalusStream * stream,
   return buf;
 }
 
-static void
+/* Copies @in into @out, converted only if the client chose another format
+ * than the decoder's. */
+static gboolean
 copy_frame (GstDaedalusSink * self, GstVideoFrame * in, GstVideoFrame * out)
 {
-  if (GST_VIDEO_FRAME_FORMAT (in) == GST_VIDEO_FRAME_FORMAT (out)) {
-    gst_video_frame_copy (out, in);
-    return;
-  }
+  if (GST_VIDEO_FRAME_FORMAT (in) == GST_VIDEO_FRAME_FORMAT (out))
+    return gst_video_frame_copy (out, in);
 
   if (self->convert && (!gst_video_info_is_equal (&self->convert_in,
               &in->info) || !gst_video_info_is_equal (&self->convert_out,
               &out->info)))
     g_clear_pointer (&self->convert, gst_video_converter_free);
   if (!self->convert) {
+    GstStructure *config = NULL;
+
     self->convert_in = in->info;
     self->convert_out = out->info;
-    self->convert = gst_video_converter_new (&in->info, &out->info, NULL);
+
+    /* a repacking (I420_10LE to P010) keeps every bit: a dither would
+     * change the samples; only a cut in depth (10 bits to NV12) is
+     * dithered */
+    if (GST_VIDEO_INFO_COMP_DEPTH (&out->info, 0) >=
+        GST_VIDEO_INFO_COMP_DEPTH (&in->info, 0))
+      config = gst_structure_new ("GstVideoConverter",
+          GST_VIDEO_CONVERTER_OPT_DITHER_METHOD, GST_TYPE_VIDEO_DITHER_METHOD,
+          GST_VIDEO_DITHER_NONE, NULL);
+    self->convert = gst_video_converter_new (&in->info, &out->info, config);
+    if (!self->convert) {
+      GST_WARNING_OBJECT (self, "no conversion from %s to %s",
+          GST_VIDEO_INFO_NAME (&in->info), GST_VIDEO_INFO_NAME (&out->info));
+      return FALSE;
+    }
   }
   gst_video_converter_frame (self->convert, in, out);
+  return TRUE;
 }
 
 /* Writes @inbuf into @cbuf; fills @bytesused per memory plane. */
@@ -385,6 +431,7 @@ write_frame (GstDaedalusSink * self, GstDaedalusStream * stream,
   GstVideoFrame in, out;
   GstVideoInfo out_info;
   GstBuffer *outbuf;
+  gboolean ok;
   guint i;
 
   outbuf = wrap_capture_buffer (self, stream, cbuf, &out_info);
@@ -400,11 +447,13 @@ write_frame (GstDaedalusSink * self, GstDaedalusStream * stream,
     gst_buffer_unref (outbuf);
     return FALSE;
   }
-  copy_frame (self, &in, &out);
+  ok = copy_frame (self, &in, &out);
   /* unmapping ends the dma-buf CPU access (DMA_BUF_IOCTL_SYNC) */
   gst_video_frame_unmap (&out);
   gst_video_frame_unmap (&in);
   gst_buffer_unref (outbuf);
+  if (!ok)
+    return FALSE;
 
   for (i = 0; i < DAEDALUS_MAX_PLANES; i++)
     bytesused[i] = 0;
@@ -453,8 +502,14 @@ gst_daedalus_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
   }
 
   if (self->format_stream != stream) {
-    if (send_format (self, stream) < 0) {
-      GST_DEBUG_OBJECT (self, "FORMAT rejected, dropping the frame");
+    gint ret = send_format (self, stream);
+
+    if (ret == -EINVAL)
+      return GST_FLOW_ERROR;    /* said why */
+    if (ret < 0) {
+      /* the stream failed or was closed meanwhile */
+      GST_DEBUG_OBJECT (self, "FORMAT not taken (%s), dropping the frame",
+          g_strerror (-ret));
       return GST_FLOW_OK;
     }
     gst_object_replace ((GstObject **) & self->format_stream,

@@ -191,6 +191,13 @@ gst_daedalus_connection_get_name (GstDaedalusConnection * conn)
   return GST_OBJECT_NAME (conn);
 }
 
+/* The protocol minor of the kernel's HELLO (0 before it came). */
+guint
+gst_daedalus_connection_get_kernel_minor (GstDaedalusConnection * conn)
+{
+  return conn->kernel_minor;
+}
+
 gboolean
 _gst_daedalus_connection_passes_fds (GstDaedalusConnection * conn)
 {

@@ -35,6 +35,8 @@ void gst_daedalus_connection_release (GstDaedalusConnection * conn);
 
 const gchar *gst_daedalus_connection_get_name (GstDaedalusConnection * conn);
 
+guint gst_daedalus_connection_get_kernel_minor (GstDaedalusConnection * conn);
+
 gboolean gst_daedalus_connection_is_lost (GstDaedalusConnection * conn);
 
 GstDaedalusStream *gst_daedalus_connection_claim_stream (GstDaedalusConnection

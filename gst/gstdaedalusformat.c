@@ -40,19 +40,24 @@ static const struct
       "video/x-av1, stream-format=(string)obu-stream, alignment=(string)tu"},
 };
 
+/* The raw formats of the node's CAPTURE queue, as kmod/daedalus-fmt.c
+ * has them (docs/protocol.md lists them). */
 static const struct
 {
   guint32 fourcc;
   GstVideoFormat format;
   guint n_mem_planes;
-  guint bit_depth;
 } raws[] = {
-  {V4L2_PIX_FMT_NV12, GST_VIDEO_FORMAT_NV12, 1, 8},
-  {V4L2_PIX_FMT_NV12M, GST_VIDEO_FORMAT_NV12, 2, 8},
-  {V4L2_PIX_FMT_YUV420, GST_VIDEO_FORMAT_I420, 1, 8},
-  {V4L2_PIX_FMT_YUV420M, GST_VIDEO_FORMAT_I420, 3, 8},
-  {V4L2_PIX_FMT_YVU420, GST_VIDEO_FORMAT_YV12, 1, 8},
-  {V4L2_PIX_FMT_P010, GST_VIDEO_FORMAT_P010_10LE, 1, 10},
+  {V4L2_PIX_FMT_NV12, GST_VIDEO_FORMAT_NV12, 1},
+  {V4L2_PIX_FMT_YUV420, GST_VIDEO_FORMAT_I420, 1},
+  {V4L2_PIX_FMT_NV12M, GST_VIDEO_FORMAT_NV12, 2},
+  {V4L2_PIX_FMT_YUV420M, GST_VIDEO_FORMAT_I420, 3},
+  {V4L2_PIX_FMT_P010, GST_VIDEO_FORMAT_P010_10LE, 1},
+  {V4L2_PIX_FMT_NV16, GST_VIDEO_FORMAT_NV16, 1},
+  {V4L2_PIX_FMT_YUV422P, GST_VIDEO_FORMAT_Y42B, 1},
+  {V4L2_PIX_FMT_YUV422M, GST_VIDEO_FORMAT_Y42B, 3},
+  {V4L2_PIX_FMT_YUV444M, GST_VIDEO_FORMAT_Y444, 3},
+  {V4L2_PIX_FMT_NV24, GST_VIDEO_FORMAT_NV24, 1},
 };
 
 /* Returns the caps of coded @fourcc, or NULL when we do not know it. */
@@ -149,6 +154,66 @@ gst_daedalus_video_format_bit_depth (GstVideoFormat format)
   if (!finfo || format == GST_VIDEO_FORMAT_UNKNOWN)
     return 8;
   return GST_VIDEO_FORMAT_INFO_DEPTH (finfo, 0);
+}
+
+/* The chroma subsampling of @finfo (log2, as GStreamer has it); a grey
+ * picture fits any, and is given as 4:2:0. */
+static gboolean
+chroma_sub (const GstVideoFormatInfo * finfo, guint * w_sub, guint * h_sub)
+{
+  if (GST_VIDEO_FORMAT_INFO_IS_GRAY (finfo)) {
+    *w_sub = *h_sub = 1;
+    return TRUE;
+  }
+  if (!GST_VIDEO_FORMAT_INFO_IS_YUV (finfo) ||
+      GST_VIDEO_FORMAT_INFO_N_COMPONENTS (finfo) < 3)
+    return FALSE;
+  *w_sub = GST_VIDEO_FORMAT_INFO_W_SUB (finfo, 1);
+  *h_sub = GST_VIDEO_FORMAT_INFO_H_SUB (finfo, 1);
+  return TRUE;
+}
+
+/**
+ * gst_daedalus_video_format_to_stream_raw:
+ * @format: what the decoder gives
+ *
+ * The raw fourcc that FORMAT names as the stream's own, which the node
+ * offers first: @format itself where V4L2 has it (in one memory plane if
+ * it can);
+ * else the first raw format of its chroma subsampling and depth; else,
+ * when V4L2 has none that deep, the deepest of its subsampling (a
+ * conversion, which FORMAT's bit depth tells).
+ *
+ * Returns: the fourcc, or 0 when V4L2 can describe no format of this
+ * chroma (RGB, 4:1:1, ...): the stream cannot be served.
+ */
+guint32
+gst_daedalus_video_format_to_stream_raw (GstVideoFormat format)
+{
+  const GstVideoFormatInfo *finfo = gst_video_format_get_info (format);
+  guint w_sub, h_sub, depth, best_depth = 0, i;
+  guint32 best = 0;
+
+  if (!finfo || !chroma_sub (finfo, &w_sub, &h_sub))
+    return 0;
+  depth = GST_VIDEO_FORMAT_INFO_DEPTH (finfo, 0);
+
+  /* the decoder's own layout, in one memory plane if V4L2 has that */
+  for (i = 0; i < G_N_ELEMENTS (raws); i++) {
+    if (raws[i].format == format && (raws[i].n_mem_planes == 1 ||
+            gst_daedalus_video_format_to_raw (format, 1) == 0))
+      return raws[i].fourcc;
+  }
+  for (i = 0; i < G_N_ELEMENTS (raws); i++) {
+    const GstVideoFormatInfo *r = gst_video_format_get_info (raws[i].format);
+    guint rw, rh, rdepth = GST_VIDEO_FORMAT_INFO_DEPTH (r, 0);
+
+    if (!chroma_sub (r, &rw, &rh) || rw != w_sub || rh != h_sub || rdepth > depth || rdepth <= best_depth)
+      continue;
+    best = raws[i].fourcc;
+    best_depth = rdepth;
+  }
+  return best;
 }
 
 /* Maps @cinfo to V4L2 enums; 0 (V4L2_*_DEFAULT) where GStreamer does not

@@ -598,7 +598,8 @@ gst_daedalus_stream_send_format (GstDaedalusStream * stream,
    * frames of the new format */
   g_mutex_lock (&stream->lock);
   if (stream->have_format && g_hash_table_size (stream->capture) > 0 &&
-      (old->width != format->width || old->height != format->height ||
+      (old->pixelformat != format->pixelformat ||
+          old->width != format->width || old->height != format->height ||
           old->visible_left != format->visible_left ||
           old->visible_top != format->visible_top ||
           old->visible_width != format->visible_width ||

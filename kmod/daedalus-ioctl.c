@@ -62,13 +62,18 @@ static int vidioc_enum_fmt_vid_out(struct file *file, void *priv,
 	return -EINVAL;
 }
 
+/*
+ * Every raw format while the stream is not known; then the stream's own
+ * format first (the daemon writes it as decoded, or nearly), and after it
+ * the others of its chroma subsampling, converted.
+ */
 static int vidioc_enum_fmt_vid_cap(struct file *file, void *priv,
 				   struct v4l2_fmtdesc *f)
 {
-	if (f->index)
-		return -EINVAL;
-	f->pixelformat = V4L2_PIX_FMT_NV12;
-	return 0;
+	struct daedalus_ctx *ctx = file_to_ctx(file);
+
+	f->pixelformat = daedalus_cap_fourcc_offered(ctx->own_fourcc, f->index);
+	return f->pixelformat ? 0 : -EINVAL;
 }
 
 static int vidioc_g_fmt_vid_out(struct file *file, void *priv,
@@ -111,16 +116,44 @@ static int vidioc_s_fmt_vid_out(struct file *file, void *priv,
 	 */
 	daedalus_close_stream(ctx);
 
-	/* the CAPTURE format follows until the stream says otherwise */
-	daedalus_cap_fmt_fill(&cap, ctx->out_fmt.width, ctx->out_fmt.height);
+	/*
+	 * The CAPTURE format follows until the stream says otherwise, in the
+	 * raw format the client chose, if any.
+	 */
+	memset(cap.plane_fmt, 0, sizeof(cap.plane_fmt));
+	daedalus_cap_fmt_fill(&cap, daedalus_find_raw_fmt(cap.pixelformat) ?
+			      cap.pixelformat : V4L2_PIX_FMT_NV12,
+			      ctx->out_fmt.width, ctx->out_fmt.height);
 	daedalus_copy_colorimetry(&cap, &ctx->out_fmt);
 	spin_lock(&ctx->lock);
 	ctx->cap_fmt = cap;
 	ctx->visible = (struct v4l2_rect){ 0, 0, ctx->out_fmt.width,
 					    ctx->out_fmt.height };
 	ctx->bit_depth = 8;
+	ctx->own_fourcc = 0;
 	daedalus_cap_layout_fill(&ctx->layout, &cap);
 	spin_unlock(&ctx->lock);
+	return 0;
+}
+
+/*
+ * Any format offered for the stream, at the stream's size (which is not
+ * the client's to choose), with the client's longer lines if it asks.
+ */
+static int vidioc_try_fmt_vid_cap(struct file *file, void *priv,
+				  struct v4l2_format *f)
+{
+	struct daedalus_ctx *ctx = file_to_ctx(file);
+	struct v4l2_pix_format_mplane *p = &f->fmt.pix_mp;
+	u32 fourcc = p->pixelformat;
+
+	if (!daedalus_cap_fourcc_is_offered(ctx->own_fourcc, fourcc))
+		fourcc = ctx->cap_fmt.pixelformat;
+	if (fourcc != p->pixelformat)
+		memset(p->plane_fmt, 0, sizeof(p->plane_fmt));
+	daedalus_cap_fmt_fill(p, fourcc, ctx->cap_fmt.width,
+			      ctx->cap_fmt.height);
+	daedalus_copy_colorimetry(p, &ctx->cap_fmt);
 	return 0;
 }
 
@@ -131,7 +164,12 @@ static int vidioc_s_fmt_vid_cap(struct file *file, void *priv,
 
 	if (vb2_is_busy(&ctx->cap_q))
 		return -EBUSY;
-	return vidioc_g_fmt_vid_cap(file, priv, f);
+	vidioc_try_fmt_vid_cap(file, priv, f);
+	spin_lock(&ctx->lock);
+	ctx->cap_fmt = f->fmt.pix_mp;
+	daedalus_cap_layout_fill(&ctx->layout, &ctx->cap_fmt);
+	spin_unlock(&ctx->lock);
+	return 0;
 }
 
 static int vidioc_g_selection(struct file *file, void *priv,
@@ -163,21 +201,22 @@ static int vidioc_enum_framesizes(struct file *file, void *priv,
 				  struct v4l2_frmsizeenum *fs)
 {
 	struct daedalus_dev *dev = file_to_ctx(file)->dev;
+	const struct daedalus_raw_fmt *raw;
 
 	if (fs->index)
 		return -EINVAL;
-	if (fs->pixel_format != V4L2_PIX_FMT_NV12 &&
-	    (!daedalus_find_coded_fmt(fs->pixel_format) ||
-	     !daedalus_daemon_has_codec(dev, fs->pixel_format)))
+	raw = daedalus_find_raw_fmt(fs->pixel_format);
+	if (!raw && (!daedalus_find_coded_fmt(fs->pixel_format) ||
+		     !daedalus_daemon_has_codec(dev, fs->pixel_format)))
 		return -EINVAL;
 
 	fs->type = V4L2_FRMSIZE_TYPE_STEPWISE;
 	fs->stepwise.min_width = DAEDALUS_MIN_SIZE;
 	fs->stepwise.max_width = DAEDALUS_MAX_WIDTH;
-	fs->stepwise.step_width = fs->pixel_format == V4L2_PIX_FMT_NV12 ? 2 : 1;
+	fs->stepwise.step_width = raw ? raw->hsub : 1;
 	fs->stepwise.min_height = DAEDALUS_MIN_SIZE;
 	fs->stepwise.max_height = DAEDALUS_MAX_HEIGHT;
-	fs->stepwise.step_height = fs->stepwise.step_width;
+	fs->stepwise.step_height = raw ? raw->vsub : 1;
 	return 0;
 }
 
@@ -407,7 +446,7 @@ static const struct v4l2_ioctl_ops daedalus_ioctl_ops = {
 	.vidioc_g_fmt_vid_cap_mplane = vidioc_g_fmt_vid_cap,
 	.vidioc_try_fmt_vid_out_mplane = vidioc_try_fmt_vid_out,
 	/* CAPTURE is what the stream is: TRY/S_FMT adjust, never fail */
-	.vidioc_try_fmt_vid_cap_mplane = vidioc_g_fmt_vid_cap,
+	.vidioc_try_fmt_vid_cap_mplane = vidioc_try_fmt_vid_cap,
 	.vidioc_s_fmt_vid_out_mplane = vidioc_s_fmt_vid_out,
 	.vidioc_s_fmt_vid_cap_mplane = vidioc_s_fmt_vid_cap,
 	.vidioc_g_selection = vidioc_g_selection,

@@ -259,29 +259,34 @@ static unsigned int cap_num_buffers(struct daedalus_ctx *ctx)
 }
 
 /*
- * How a new format meets the buffers set up: @f/@vis/@bit_depth/@min_bufs
- * against the current ones.  The buffers still serve a new visible
- * rectangle or buffer minimum when the frame-buffer format is the same and
- * the queue has enough of them: no resolution change then (FFmpeg ignores
- * a SOURCE_CHANGE that keeps the size, and would wait for ever for the
- * LAST of one).
+ * How a new format @m (frame buffers @f, visible rectangle @vis) meets the
+ * buffers set up.  They still serve a new visible rectangle, buffer
+ * minimum, stream bit depth or own format (the client's format is still
+ * offered: it stays, converted) when the frame-buffer format is the same
+ * and the queue has enough of them: no resolution change then (FFmpeg
+ * ignores a SOURCE_CHANGE that keeps the size, and would wait for ever for
+ * the LAST of one).  The library applies the same rule (it awaits a
+ * CAPTURE_RESET whenever anything but colorimetry changed).
  */
 static enum daedalus_fmt_change fmt_change(struct daedalus_ctx *ctx,
+					   const struct daedalus_msg_format *m,
 					   const struct v4l2_pix_format_mplane *f,
-					   const struct v4l2_rect *vis,
-					   u32 bit_depth, u32 min_bufs)
+					   const struct v4l2_rect *vis)
 {
 	bool same_fb = f->width == ctx->cap_fmt.width &&
 		       f->height == ctx->cap_fmt.height &&
 		       f->pixelformat == ctx->cap_fmt.pixelformat &&
-		       bit_depth == ctx->bit_depth;
+		       !memcmp(f->plane_fmt, ctx->cap_fmt.plane_fmt,
+			       sizeof(f->plane_fmt));
 	bool same_rest = !memcmp(vis, &ctx->visible, sizeof(*vis)) &&
-			 min_bufs == v4l2_ctrl_g_ctrl(ctx->min_bufs_ctrl);
+			 m->min_buffers == v4l2_ctrl_g_ctrl(ctx->min_bufs_ctrl) &&
+			 m->bit_depth == ctx->bit_depth &&
+			 m->pixelformat == ctx->own_fourcc;
 
 	if (same_fb && same_rest)
 		return DAEDALUS_FMT_SAME;
 	if (same_fb && vb2_is_streaming(&ctx->cap_q) &&
-	    cap_num_buffers(ctx) >= min_bufs)
+	    cap_num_buffers(ctx) >= m->min_buffers)
 		return DAEDALUS_FMT_MINOR;
 	return DAEDALUS_FMT_NEW;
 }
@@ -296,6 +301,7 @@ int daedalus_handle_format(struct daedalus_ctx *ctx,
 	};
 	enum daedalus_fmt_change change;
 	struct daedalus_qmsg *reset;
+	u32 fourcc;
 	int ret = 0;
 
 	if (!daedalus_format_msg_valid(m))
@@ -315,19 +321,36 @@ int daedalus_handle_format(struct daedalus_ctx *ctx,
 		ret = -EINVAL;
 	else if (epoch_cmp(ctx, m->epoch) < 0)
 		ret = 1;	/* stale: ignored */
+	if (ret == 1)
+		daedalus_sm_stale_format_locked(ctx, &reset);
 	spin_unlock(&ctx->lock);
+	if (ret == 1)
+		daedalus_kick_cap(ctx);
 	if (ret)
 		goto out;
 
+	/*
+	 * The stream's own format is the driver's choice (dev-decoder.rst's
+	 * Capture setup), unless the client has buffers of another format
+	 * the stream offers: then that stays, so that they may still serve.
+	 */
 	f = ctx->cap_fmt;
-	daedalus_cap_fmt_fill(&f, m->width, m->height);
+	fourcc = f.pixelformat;
+	if (!vb2_is_busy(&ctx->cap_q) ||
+	    !daedalus_cap_fourcc_is_offered(m->pixelformat, fourcc))
+		fourcc = m->pixelformat;
+	/* the client's longer lines stay only while the frames do */
+	if (fourcc != f.pixelformat || m->width != f.width ||
+	    m->height != f.height)
+		memset(f.plane_fmt, 0, sizeof(f.plane_fmt));
+	daedalus_cap_fmt_fill(&f, fourcc, m->width, m->height);
 	if (m->colorspace) {
 		f.colorspace = m->colorspace;
 		f.xfer_func = m->xfer_func;
 		f.ycbcr_enc = m->ycbcr_enc;
 		f.quantization = m->quantization;
 	}
-	change = fmt_change(ctx, &f, &vis, m->bit_depth, m->min_buffers);
+	change = fmt_change(ctx, m, &f, &vis);
 
 	/* the control first: clients read it when the event arrives */
 	v4l2_ctrl_s_ctrl(ctx->min_bufs_ctrl, m->min_buffers);
@@ -337,6 +360,7 @@ int daedalus_handle_format(struct daedalus_ctx *ctx,
 	ctx->cap_fmt = f;
 	ctx->visible = vis;
 	ctx->bit_depth = m->bit_depth;
+	ctx->own_fourcc = m->pixelformat;
 	daedalus_cap_layout_fill(&ctx->layout, &f);
 	daedalus_sm_format_locked(ctx, change, &reset);
 	spin_unlock(&ctx->lock);

@@ -245,6 +245,18 @@ void daedalus_sm_format_locked(struct daedalus_ctx *ctx,
 }
 
 /*
+ * A FORMAT of an older epoch (a seek overtook it) is ignored.  But the
+ * daemon let go of the buffers announced to it when it sent a change (it
+ * awaits a CAPTURE_RESET then): take them back, to announce them anew.
+ */
+void daedalus_sm_stale_format_locked(struct daedalus_ctx *ctx,
+				     struct daedalus_qmsg **reset)
+{
+	if (ctx->state == DAEDALUS_DECODING && !list_empty(&ctx->cap_avail))
+		daedalus_reclaim_locked(ctx, reset);
+}
+
+/*
  * DRAIN_DONE of the current epoch.  Returns DAEDALUS_DRAIN_DONE_* flags:
  * what the caller does next, without ctx->lock (held OUTPUT buffers go
  * out; a DEC_CMD_STOP that waited for this drain then starts its own).

@@ -76,6 +76,26 @@ struct daedalus_coded_fmt {
 };
 
 /**
+ * struct daedalus_raw_fmt - a raw format CAPTURE can take
+ * @fourcc: V4L2 pixel format
+ * @depth: bits per sample
+ * @bps: bytes per sample
+ * @hsub: horizontal chroma subsampling (2: half the luma's width)
+ * @vsub: vertical chroma subsampling
+ * @mem_planes: memory planes (V4L2 planes, dma-bufs)
+ * @color_planes: colour planes: 2 (luma, interleaved chroma) or 3
+ */
+struct daedalus_raw_fmt {
+	u32 fourcc;
+	u8 depth;
+	u8 bps;
+	u8 hsub;
+	u8 vsub;
+	u8 mem_planes;
+	u8 color_planes;
+};
+
+/**
  * struct daedalus_daemon - one connection of the daemon on the chardev
  * @dev: the device
  * @seq: connection number; streams opened on this connection remember it
@@ -281,9 +301,10 @@ enum daedalus_last {
  * @ioctl_lock: mutex; serialises this context's ioctls but DQEVENT
  *	(which may sleep for an event the daemon's messages cause) and is
  *	the vb2 lock of both queues.  Protects @out_fmt, @cap_fmt, @visible,
- *	@bit_depth and the controls' values, and the life of the queues,
- *	the control handler and @fh (see @closed).  The chardev takes it
- *	for FORMAT and EXPBUF; nothing holding it ever waits for the daemon.
+ *	@bit_depth, @own_fourcc and the controls' values, and the life of
+ *	the queues, the control handler and @fh (see @closed).  The
+ *	chardev takes it for FORMAT and EXPBUF; nothing holding it ever
+ *	waits for the daemon.
  * @lock: spinlock; protects every field below it, which the chardev
  *	path shares with vb2 callbacks.  Never held across copy_*_user or
  *	anything that sleeps.
@@ -295,6 +316,8 @@ enum daedalus_last {
  * @cap_fmt: CAPTURE format
  * @visible: visible rectangle inside @cap_fmt
  * @bit_depth: luma bit depth of the stream
+ * @own_fourcc: the stream's own raw format, as FORMAT named it (first in
+ *	ENUM_FMT; the others offered follow from it), 0 before FORMAT
  * @state: the decoder state (daedalus-state.c changes it, nothing else)
  * @drain: the drain sub-state
  * @owed_last: the next CAPTURE buffer queued is returned empty with LAST
@@ -341,6 +364,7 @@ struct daedalus_ctx {
 	struct v4l2_pix_format_mplane cap_fmt;
 	struct v4l2_rect visible;
 	u32 bit_depth;
+	u32 own_fourcc;
 
 	spinlock_t lock;		/* everything below */
 	enum daedalus_state state;
@@ -422,6 +446,8 @@ void daedalus_sm_out_stopped_locked(struct daedalus_ctx *ctx,
 void daedalus_sm_cap_started_locked(struct daedalus_ctx *ctx,
 				    struct daedalus_qmsg **reset);
 void daedalus_sm_cap_stopped_locked(struct daedalus_ctx *ctx);
+void daedalus_sm_stale_format_locked(struct daedalus_ctx *ctx,
+				     struct daedalus_qmsg **reset);
 void daedalus_sm_cap_queued_locked(struct daedalus_ctx *ctx,
 				   struct daedalus_buffer *buf);
 
@@ -429,8 +455,11 @@ void daedalus_sm_cap_queued_locked(struct daedalus_ctx *ctx,
 const struct daedalus_coded_fmt *daedalus_find_coded_fmt(u32 fourcc);
 void daedalus_out_fmt_adjust(struct daedalus_dev *dev,
 			     struct v4l2_pix_format_mplane *f);
-void daedalus_cap_fmt_fill(struct v4l2_pix_format_mplane *f, u32 width,
-			   u32 height);
+const struct daedalus_raw_fmt *daedalus_find_raw_fmt(u32 fourcc);
+u32 daedalus_cap_fourcc_offered(u32 own, unsigned int index);
+bool daedalus_cap_fourcc_is_offered(u32 own, u32 fourcc);
+void daedalus_cap_fmt_fill(struct v4l2_pix_format_mplane *f, u32 fourcc,
+			   u32 width, u32 height);
 void daedalus_cap_layout_fill(struct daedalus_cap_layout *l,
 			      const struct v4l2_pix_format_mplane *f);
 void daedalus_copy_colorimetry(struct v4l2_pix_format_mplane *dst,

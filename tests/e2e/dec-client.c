@@ -17,9 +17,10 @@
  *
  * IN.hdr holds one access unit per record, as v4l2-ctl --stream-to-hdr
  * writes them (tests/e2e/ivf2hdr.py, au2hdr.py).  OUT.md5 gets one MD5 per
- * frame, in output order, of the visible picture as planar 4:2:0 (8 bits:
- * ffmpeg's yuv420p; more: yuv420p10le), which is what framemd5.sh writes
- * for a direct decode.  Access unit N carries the timestamp N ms; every
+ * frame, in output order, of the visible picture in planes of the CAPTURE
+ * format's chroma subsampling and depth (ffmpeg's yuv420p, yuv422p,
+ * yuv444p, yuv420p10le), which is what framemd5.sh writes for a direct
+ * decode.  Access unit N carries the timestamp N ms; every
  * frame must carry the timestamp of an access unit that was queued.
  *
  * The sequence, with what each option changes:
@@ -59,7 +60,15 @@
  *     still hold (size and number), keep them: G_FMT, DEC_CMD_START, and
  *     queue the LAST buffer again, instead of a new Capture setup;
  *   -x also lets buffers come back with ERROR (the frames the failure
- *     took), which are queued again.
+ *     took), which are queued again;
+ *   -w OUT.yuv: also write each frame, as hashed, to OUT.yuv;
+ *   -L FORMATS: write the ENUM_FMT(CAPTURE) list to FORMATS, one line
+ *     after S_FMT(OUTPUT) ("init: NV12 YU12 ...") and one at each Capture
+ *     setup ("setup: ...");
+ *   -F: the stream must fail: exit 0 at the first buffer that comes back
+ *     with ERROR or ioctl that fails with EIO, 1 if it decodes to the end;
+ *   -b BYTES: at Capture setup, S_FMT(CAPTURE) with lines BYTES longer
+ *     than the node's, which it must take (the daemon then writes them).
  * End: DEC_CMD_STOP, CAPTURE buffers until the one with LAST, then DQBUF
  * must fail with EPIPE and V4L2_EVENT_EOS must have come.
  *
@@ -130,6 +139,9 @@ struct client {
 	bool stop_early;	/* -P */
 	bool keep_on_drc;	/* -R */
 	bool reset_in_drain;	/* -A */
+	FILE *raw_out;		/* -w */
+	unsigned extra_bpl;	/* -b */
+	FILE *formats_out;	/* -L */
 	unsigned n_errors;	/* buffers that came back with ERROR (-x) */
 	unsigned last_index;	/* the CAPTURE buffer that came with LAST */
 
@@ -141,7 +153,7 @@ struct client {
 
 	struct v4l2_format cap_fmt;
 	struct v4l2_rect visible;
-	unsigned bit_depth;
+	const struct rawfmt *raw;	/* the CAPTURE format's */
 
 	/* events, from the main thread (poll) or the event thread */
 	pthread_mutex_t lock;
@@ -157,12 +169,21 @@ struct client {
 
 static struct client *the_client;
 
+static bool the_client_expects_failure;	/* -F */
+
 static void die(const char *step, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 
 static void die(const char *step, const char *fmt, ...)
 {
 	va_list ap;
+
+	if (the_client_expects_failure && errno == EIO) {
+		/* -F: the stream failed, as it had to */
+		fprintf(stderr, "dec-client: the stream failed at %s, as "
+			"expected\n", step);
+		exit(0);
+	}
 
 	fprintf(stderr, "dec-client: FAIL at %s: ", step);
 	va_start(ap, fmt);
@@ -445,6 +466,8 @@ static void stream(struct client *c, enum v4l2_buf_type type, bool on,
 
 /* ---- OUTPUT --------------------------------------------------------------- */
 
+static void list_formats(struct client *c, const char *what);
+
 static void setup_output(struct client *c, struct stream *s)
 {
 	struct v4l2_format f = { .type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE };
@@ -462,6 +485,7 @@ static void setup_output(struct client *c, struct stream *s)
 		    fourcc_str(f.fmt.pix_mp.pixelformat, (char[5]){ 0 }));
 	say("Initialization: S_FMT(OUTPUT) %s, sizeimage %u",
 	    fourcc_str(s->fourcc, fcc), f.fmt.pix_mp.plane_fmt[0].sizeimage);
+	list_formats(c, "init");
 	c->n_out = alloc_bufs(c, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE,
 			      N_OUTPUT_BUFS, c->out, "REQBUFS(OUTPUT)");
 	stream(c, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, true, "STREAMON(OUTPUT)");
@@ -481,6 +505,11 @@ static void reclaim_output(struct client *c)
 			die("DQBUF(OUTPUT)", "%s", strerror(errno));
 		}
 		c->out[b.index].queued = false;
+		if (b.flags & V4L2_BUF_FLAG_ERROR) {
+			errno = EIO;
+			die("DQBUF(OUTPUT)", "buffer %u came back with ERROR",
+			    b.index);
+		}
 	}
 }
 
@@ -532,9 +561,47 @@ static bool queue_au(struct client *c, struct stream *s)
 
 /* ---- CAPTURE -------------------------------------------------------------- */
 
-static bool is_10bit(uint32_t f)
+/* the raw formats of the node (docs/protocol.md), as the kernel lays
+ * them out */
+static const struct rawfmt {
+	uint32_t fourcc;
+	unsigned depth, bps, hsub, vsub, mem_planes, color_planes;
+} rawfmts[] = {
+	{ V4L2_PIX_FMT_NV12, 8, 1, 2, 2, 1, 2 },
+	{ V4L2_PIX_FMT_YUV420, 8, 1, 2, 2, 1, 3 },
+	{ V4L2_PIX_FMT_NV12M, 8, 1, 2, 2, 2, 2 },
+	{ V4L2_PIX_FMT_YUV420M, 8, 1, 2, 2, 3, 3 },
+	{ V4L2_PIX_FMT_P010, 10, 2, 2, 2, 1, 2 },
+	{ V4L2_PIX_FMT_NV16, 8, 1, 2, 1, 1, 2 },
+	{ V4L2_PIX_FMT_YUV422P, 8, 1, 2, 1, 1, 3 },
+	{ V4L2_PIX_FMT_YUV422M, 8, 1, 2, 1, 3, 3 },
+	{ V4L2_PIX_FMT_YUV444M, 8, 1, 1, 1, 3, 3 },
+	{ V4L2_PIX_FMT_NV24, 8, 1, 1, 1, 1, 2 },
+};
+
+static const struct rawfmt *find_rawfmt(uint32_t f)
 {
-	return f == V4L2_PIX_FMT_P010;
+	unsigned i;
+
+	for (i = 0; i < G_N_ELEMENTS(rawfmts); i++)
+		if (rawfmts[i].fourcc == f)
+			return &rawfmts[i];
+	return NULL;
+}
+
+/* writes the ENUM_FMT(CAPTURE) list to -L's file, after @what */
+static void list_formats(struct client *c, const char *what)
+{
+	struct v4l2_fmtdesc fd = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE };
+	char fcc[5];
+
+	if (!c->formats_out)
+		return;
+	fprintf(c->formats_out, "%s:", what);
+	for (fd.index = 0; xioctl(c->fd, VIDIOC_ENUM_FMT, &fd) == 0; fd.index++)
+		fprintf(c->formats_out, " %s", fourcc_str(fd.pixelformat, fcc));
+	fputc('\n', c->formats_out);
+	fflush(c->formats_out);
 }
 
 static void capture_setup(struct client *c, bool again)
@@ -573,23 +640,46 @@ static void capture_setup(struct client *c, bool again)
 		if (fd.pixelformat == c->want_fmt)
 			offered = true;
 	}
-	if (c->want_fmt && c->want_fmt != c->cap_fmt.fmt.pix_mp.pixelformat) {
-		if (!offered)
+	if ((c->want_fmt && c->want_fmt != c->cap_fmt.fmt.pix_mp.pixelformat) ||
+	    c->extra_bpl) {
+		uint32_t asked[VIDEO_MAX_PLANES] = { 0 };
+
+		if (c->want_fmt && !offered)
 			die("Capture setup: ENUM_FMT(CAPTURE)", "%s is not offered",
 			    fourcc_str(c->want_fmt, fcc));
-		c->cap_fmt.fmt.pix_mp.pixelformat = c->want_fmt;
+		if (c->want_fmt && c->want_fmt != c->cap_fmt.fmt.pix_mp.pixelformat) {
+			/* the new format's own lines */
+			c->cap_fmt.fmt.pix_mp.pixelformat = c->want_fmt;
+			memset(c->cap_fmt.fmt.pix_mp.plane_fmt, 0,
+			       sizeof(c->cap_fmt.fmt.pix_mp.plane_fmt));
+			must("Capture setup: TRY_FMT(CAPTURE)", c->fd,
+			     VIDIOC_TRY_FMT, &c->cap_fmt);
+		}
+		for (i = 0; c->extra_bpl && i < c->cap_fmt.fmt.pix_mp.num_planes; i++) {
+			c->cap_fmt.fmt.pix_mp.plane_fmt[i].bytesperline += c->extra_bpl;
+			asked[i] = c->cap_fmt.fmt.pix_mp.plane_fmt[i].bytesperline;
+		}
 		must("Capture setup: S_FMT(CAPTURE)", c->fd, VIDIOC_S_FMT, &c->cap_fmt);
-		if (c->cap_fmt.fmt.pix_mp.pixelformat != c->want_fmt)
+		if (c->want_fmt && c->cap_fmt.fmt.pix_mp.pixelformat != c->want_fmt)
 			die("Capture setup: S_FMT(CAPTURE)", "asked for %s, got %s",
 			    fourcc_str(c->want_fmt, fcc),
 			    fourcc_str(c->cap_fmt.fmt.pix_mp.pixelformat, (char[5]){ 0 }));
+		for (i = 0; c->extra_bpl && i < c->cap_fmt.fmt.pix_mp.num_planes; i++)
+			if (c->cap_fmt.fmt.pix_mp.plane_fmt[i].bytesperline < asked[i])
+				die("Capture setup: S_FMT(CAPTURE)", "plane %u: asked "
+				    "for %u bytes a line, got %u", i, asked[i],
+				    c->cap_fmt.fmt.pix_mp.plane_fmt[i].bytesperline);
 	}
 	must("Capture setup: G_CTRL(MIN_BUFFERS_FOR_CAPTURE)", c->fd,
 	     VIDIOC_G_CTRL, &ctrl);
 	if (ctrl.value < 1)
 		die("Capture setup", "MIN_BUFFERS_FOR_CAPTURE is %d", ctrl.value);
 	count = ctrl.value + 2;
-	c->bit_depth = is_10bit(c->cap_fmt.fmt.pix_mp.pixelformat) ? 10 : 8;
+	c->raw = find_rawfmt(c->cap_fmt.fmt.pix_mp.pixelformat);
+	if (!c->raw)
+		die("Capture setup", "%s is no raw format of the node",
+		    fourcc_str(c->cap_fmt.fmt.pix_mp.pixelformat, fcc));
+	list_formats(c, "setup");
 	say("Capture setup: %s %ux%u, visible %ux%u, %u planes, min buffers %d",
 	    fourcc_str(c->cap_fmt.fmt.pix_mp.pixelformat, fcc),
 	    c->cap_fmt.fmt.pix_mp.width, c->cap_fmt.fmt.pix_mp.height,
@@ -611,68 +701,64 @@ static void capture_setup(struct client *c, bool again)
 	       "Capture setup: STREAMON(CAPTURE)");
 }
 
-/* where plane @p (0 Y, 1 U or UV, 2 V) of the frame in @b starts, and
- * its stride */
+/* where colour plane @p (0 Y, 1 U or UV, 2 V) of the frame in @b starts,
+ * and its stride, as the kernel lays the format out */
 static const uint8_t *plane_of(struct client *c, const struct buf *b,
 			       unsigned p, unsigned *stride)
 {
 	const struct v4l2_pix_format_mplane *f = &c->cap_fmt.fmt.pix_mp;
+	const struct rawfmt *r = c->raw;
 	uint32_t bpl = f->plane_fmt[0].bytesperline;
+	uint32_t cbpl = bpl / r->hsub * (r->color_planes == 2 ? 2 : 1);
 	const uint8_t *base = b->map[0];
 
-	switch (f->pixelformat) {
-	case V4L2_PIX_FMT_NV12:
-	case V4L2_PIX_FMT_P010:
-		*stride = bpl;
-		return base + (p ? (size_t)bpl * f->height : 0);
-	case V4L2_PIX_FMT_NV12M:
-	case V4L2_PIX_FMT_YUV420M:
+	if (r->mem_planes > 1) {
 		*stride = f->plane_fmt[p].bytesperline;
 		return b->map[p];
-	case V4L2_PIX_FMT_YUV420:
-		*stride = p ? bpl / 2 : bpl;
-		return base + (p == 0 ? 0 : (size_t)bpl * f->height +
-			       (p == 2 ? (size_t)(bpl / 2) * (f->height / 2) : 0));
 	}
-	return NULL;
+	*stride = p ? cbpl : bpl;
+	return base + (p == 0 ? 0 : (size_t)bpl * f->height +
+		       (size_t)(p - 1) * cbpl * (f->height / r->vsub));
 }
 
-/* MD5 of the visible picture as planar 4:2:0 (yuv420p, yuv420p10le) */
+/* MD5 of the visible picture in planes of its own chroma subsampling
+ * (ffmpeg's yuv420p, yuv422p, yuv444p; deeper than 8 bits: ...p10le);
+ * -w also writes it to a file */
 static void frame_md5(struct client *c, const struct buf *b, char out[33])
 {
 	GChecksum *md5 = g_checksum_new(G_CHECKSUM_MD5);
-	uint32_t pf = c->cap_fmt.fmt.pix_mp.pixelformat;
-	bool semi = pf == V4L2_PIX_FMT_NV12 || pf == V4L2_PIX_FMT_NV12M ||
-		    pf == V4L2_PIX_FMT_P010;
-	unsigned bps = c->bit_depth > 8 ? 2 : 1;
+	const struct rawfmt *r = c->raw;
+	bool semi = r->color_planes == 2;
 	unsigned w = c->visible.width, h = c->visible.height;
 	unsigned p, x, y, stride;
 	uint8_t *line = g_malloc(w * 2 + 2);
 
 	for (p = 0; p < 3; p++) {
-		unsigned pw = p ? (w + 1) / 2 : w, ph = p ? (h + 1) / 2 : h;
+		unsigned pw = p ? (w + r->hsub - 1) / r->hsub : w;
+		unsigned ph = p ? (h + r->vsub - 1) / r->vsub : h;
 		const uint8_t *src = plane_of(c, b, semi && p == 2 ? 1 : p, &stride);
 
-		if (!src)
-			die("reading a frame", "unknown CAPTURE format");
 		for (y = 0; y < ph; y++) {
 			const uint8_t *row = src + (size_t)y * stride;
 
 			for (x = 0; x < pw; x++) {
 				unsigned sx = semi && p ? 2 * x + (p == 2) : x;
 
-				if (bps == 1) {
+				if (r->bps == 1) {
 					line[x] = row[sx];
 				} else {
-					/* P010: 10 bits in the high bits, LE */
+					/* P010: the bits in the high bits, LE */
 					uint16_t v = row[2 * sx] | row[2 * sx + 1] << 8;
 
-					v >>= 6;
+					v >>= 16 - r->depth;
 					line[2 * x] = v & 0xff;
 					line[2 * x + 1] = v >> 8;
 				}
 			}
-			g_checksum_update(md5, line, pw * bps);
+			g_checksum_update(md5, line, pw * r->bps);
+			if (c->raw_out &&
+			    fwrite(line, r->bps, pw, c->raw_out) != pw)
+				die("writing a frame", "%s", strerror(errno));
 		}
 	}
 	g_strlcpy(out, g_checksum_get_string(md5), 33);
@@ -702,8 +788,10 @@ static enum cap_result dequeue_capture(struct client *c, struct stream *s)
 	last = b.flags & V4L2_BUF_FLAG_LAST;
 	ts = (uint64_t)b.timestamp.tv_sec * 1000 + b.timestamp.tv_usec / 1000;
 	if ((b.flags & V4L2_BUF_FLAG_ERROR) && !last) {
-		if (!c->on_stop)
+		if (!c->on_stop) {
+			errno = EIO;
 			die("DQBUF(CAPTURE)", "buffer %u came back with ERROR", b.index);
+		}
 		/* -x: the failure took this frame; the buffer goes back */
 		c->n_errors++;
 		say("buffer %u came back with ERROR", b.index);
@@ -959,7 +1047,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: dec-client -d DEV -c FOURCC -i IN.hdr -o OUT.md5 [-f FOURCC]\n"
 		"                  [-S N] [-k N:M] [-x CMD] [-X CMD] [-2 FOURCC:IN2.hdr:OUT2.md5]\n"
-		"                  [-t] [-T MS] [-v] [-E N] [-z] [-P] [-R] [-A]\n");
+		"                  [-t] [-T MS] [-v] [-E N] [-z] [-P] [-R] [-A]\n"
+		"                  [-w OUT.yuv] [-L FORMATS] [-F] [-b BYTES]\n");
 	exit(2);
 }
 
@@ -974,7 +1063,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	the_client = &c;
-	while ((opt = getopt(argc, argv, "d:c:i:o:f:S:k:x:X:2:tT:vE:zPRA")) != -1) {
+	while ((opt = getopt(argc, argv, "d:c:i:o:f:S:k:x:X:2:tT:vE:zPRAw:L:Fb:")) != -1) {
 		switch (opt) {
 		case 'd': c.dev = optarg; break;
 		case 'c': fourcc = parse_fourcc(optarg); break;
@@ -997,6 +1086,18 @@ int main(int argc, char **argv)
 		case 'P': c.stop_early = true; break;
 		case 'R': c.keep_on_drc = true; break;
 		case 'A': c.reset_in_drain = true; break;
+		case 'w':
+			c.raw_out = fopen(optarg, "wb");
+			if (!c.raw_out)
+				die("start", "%s: %s", optarg, strerror(errno));
+			break;
+		case 'L':
+			c.formats_out = fopen(optarg, "w");
+			if (!c.formats_out)
+				die("start", "%s: %s", optarg, strerror(errno));
+			break;
+		case 'F': the_client_expects_failure = true; break;
+		case 'b': c.extra_bpl = atoi(optarg); break;
 		default: usage();
 		}
 	}
@@ -1049,6 +1150,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dec-client: %u buffers came back with ERROR\n",
 			c.n_errors);
 	stream_finish(&s);
+	if (the_client_expects_failure)
+		die("the end", "the stream decoded (%u frames), it had to fail",
+		    s.n_frames);
 
 	if (second) {
 		gchar **parts = g_strsplit(second, ":", 3);
@@ -1069,6 +1173,8 @@ int main(int argc, char **argv)
 		g_strfreev(parts);
 	}
 
+	if (c.raw_out && fclose(c.raw_out))
+		die("the end", "writing -w's file: %s", strerror(errno));
 	/* the event thread may sleep in DQEVENT: the exit ends it */
 	unmap_all(c.out, c.n_out);
 	unmap_all(c.cap, c.n_cap);

@@ -16,6 +16,11 @@
 # the MPEG-4 VOL is repeated before every keyframe (dump_extra).
 # mpeg2 also gets OUTDIR/ref-libmpeg2.md5: libmpeg2 (mpeg2dec) is not
 # bit-identical to libavcodec (the IDCT is not normative).
+# A suffix picks another sampling than 8-bit 4:2:0: -10 (10-bit 4:2:0:
+# HEVC Main10, VP9 profile 2, AV1 10-bit), -422 and -444 (H.264 High
+# 4:2:2 / 4:4:4, HEVC RExt), -rgb (RGB-coded, which V4L2 cannot
+# describe); ref.md5 is then at that sampling (framemd5.sh's PIX_FMT), and
+# OUTDIR/clip.pixfmt names it.
 set -euo pipefail
 out=${1:?usage: make-clip.sh OUTDIR [FRAMES] [WxH] [CODEC]}
 frames=${2:-30}
@@ -23,6 +28,13 @@ size=${3:-320x180}
 codec=${4:-vp9}
 here=$(cd "$(dirname "$0")" && pwd)
 ext=mkv
+pixfmt=yuv420p
+case $codec in
+*-10) pixfmt=yuv420p10le; codec=${codec%-10} ;;
+*-422) pixfmt=yuv422p; codec=${codec%-422} ;;
+*-444) pixfmt=yuv444p; codec=${codec%-444} ;;
+*-rgb) pixfmt=gbrp; codec=${codec%-rgb} ;;
+esac
 case $codec in
 vp9) # -g 10 gives keyframes, altref frames give hidden VP9 frames
 	# (superframes), which must not produce output of their own
@@ -36,7 +48,9 @@ av1) # libaom, its fastest preset; IVF: one temporal unit per frame
 vp8) ext=ivf
 	enc=(-c:v libvpx -b:v 300k -g 10 -auto-alt-ref 1 -lag-in-frames 8
 		-deadline realtime -cpu-used 8) ;;
-h264) enc=(-c:v libx264 -profile:v main -bf 2 -g 10) ;;
+h264) # Main unless another sampling asks for a High profile
+	enc=(-c:v libx264 -bf 2 -g 10)
+	[ "$pixfmt" = yuv420p ] && enc+=(-profile:v main) ;;
 h264-baseline) enc=(-c:v libx264 -profile:v baseline -g 10) ;;
 hevc) # closed GOPs: with x265's default open GOPs, libde265 now and then
 	# outputs the leading (RASL) pictures of a mid-stream CRA differently
@@ -50,9 +64,10 @@ mkdir -p "$out"
 # testsrc2 moves every frame
 ffmpeg -nostdin -hide_banner -loglevel error -y \
 	-f lavfi -i "testsrc2=size=${size}:rate=30" -frames:v "$frames" \
-	"${enc[@]}" -pix_fmt yuv420p "$out/clip.$ext"
+	"${enc[@]}" -pix_fmt "$pixfmt" "$out/clip.$ext"
 echo "clip.$ext" > "$out/clip.name"
-"$here/framemd5.sh" "$out/ref.md5" -i "$out/clip.$ext"
+echo "$pixfmt" > "$out/clip.pixfmt"
+PIX_FMT=$pixfmt "$here/framemd5.sh" "$out/ref.md5" -i "$out/clip.$ext"
 # OUTDIR/clip.hdr: one access unit per record (v4l2-compliance
 # --stream-from-hdr, dec-client)
 case $ext in

@@ -186,6 +186,46 @@ GST_START_TEST (test_caps_mapping)
 
 GST_END_TEST;
 
+/* the raw format FORMAT names for what a decoder gives: its own layout,
+ * else its chroma at its depth, else its chroma at 8 bits, else none */
+GST_START_TEST (test_stream_raw)
+{
+  static const struct
+  {
+    GstVideoFormat decoded;
+    guint32 fourcc;
+  } cases[] = {
+    {GST_VIDEO_FORMAT_I420, V4L2_PIX_FMT_YUV420},
+    {GST_VIDEO_FORMAT_NV12, V4L2_PIX_FMT_NV12},
+    {GST_VIDEO_FORMAT_YV12, V4L2_PIX_FMT_NV12},
+    {GST_VIDEO_FORMAT_GRAY8, V4L2_PIX_FMT_NV12},
+    {GST_VIDEO_FORMAT_I420_10LE, V4L2_PIX_FMT_P010},
+    {GST_VIDEO_FORMAT_P010_10LE, V4L2_PIX_FMT_P010},
+    {GST_VIDEO_FORMAT_I420_12LE, V4L2_PIX_FMT_P010},
+    {GST_VIDEO_FORMAT_Y42B, V4L2_PIX_FMT_YUV422P},
+    {GST_VIDEO_FORMAT_NV16, V4L2_PIX_FMT_NV16},
+    {GST_VIDEO_FORMAT_I422_10LE, V4L2_PIX_FMT_NV16},
+    {GST_VIDEO_FORMAT_Y444, V4L2_PIX_FMT_YUV444M},
+    {GST_VIDEO_FORMAT_Y444_10LE, V4L2_PIX_FMT_YUV444M},
+    {GST_VIDEO_FORMAT_NV24, V4L2_PIX_FMT_NV24},
+    {GST_VIDEO_FORMAT_GBR, 0},
+    {GST_VIDEO_FORMAT_RGBA, 0},
+    {GST_VIDEO_FORMAT_Y41B, 0},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    guint32 got = gst_daedalus_video_format_to_stream_raw (cases[i].decoded);
+
+    fail_unless (got == cases[i].fourcc, "%s: got %" GST_FOURCC_FORMAT
+        ", want %" GST_FOURCC_FORMAT,
+        gst_video_format_to_string (cases[i].decoded), GST_FOURCC_ARGS (got),
+        GST_FOURCC_ARGS (cases[i].fourcc));
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 protocol_suite (void)
 {
@@ -198,6 +238,7 @@ protocol_suite (void)
   tcase_add_test (tc, test_capture_buffer);
   tcase_add_test (tc, test_daemon_messages);
   tcase_add_test (tc, test_caps_mapping);
+  tcase_add_test (tc, test_stream_raw);
   return s;
 }
 

@@ -142,6 +142,7 @@ GST_START_TEST (test_vp9_roundtrip)
   FakeKernel *fk = fake_kernel_new (DAEDALUS_PROTO_MAJOR, 4);
   GstElement *pipeline = start_pipeline (fk, VP9_FRAGMENT);
   const struct daedalus_msg_hello *hello;
+  struct daedalus_msg_format *fmt;
   FakeDrainDone *dd;
   GArray *frames;
   guint64 first_cookie;
@@ -174,7 +175,41 @@ GST_START_TEST (test_vp9_roundtrip)
   fail_unless (dd->seqnum > g_array_index (frames, FakeFrame,
           frames->len - 1).seqnum);
   fail_unless_equals_int (fake_kernel_get_formats (fk)->len, 1);
+  /* avdec_vp9 gives I420: the stream's own format is YUV420, 8 bits */
+  fmt = &g_array_index (fake_kernel_get_formats (fk),
+      struct daedalus_msg_format, 0);
+  fail_unless_equals_int (fmt->pixelformat, V4L2_PIX_FMT_YUV420);
+  fail_unless_equals_int (fmt->bit_depth, 8);
   fail_unless_equals_int (fake_kernel_get_errors (fk)->len, 0);
+  fail_unless_equals_int (fake_kernel_get_invalid (fk), 0);
+  fake_kernel_free (fk);
+}
+
+GST_END_TEST;
+
+/* a kernel of protocol 1.2 takes NV12 only: FORMAT says NV12, 8 bits,
+ * whatever the decoder gives, and the frames are still right */
+GST_START_TEST (test_vp9_format_before_1_3)
+{
+  static const guint32 codecs[] = { V4L2_PIX_FMT_VP9 };
+  FakeKernel *fk = fake_kernel_new_version (DAEDALUS_PROTO_MAJOR, 2, 4,
+      codecs, G_N_ELEMENTS (codecs));
+  GstElement *pipeline = start_pipeline (fk, VP9_FRAGMENT);
+  struct daedalus_msg_format *fmt;
+  guint64 first_cookie;
+
+  fake_kernel_open_stream (fk, 1, V4L2_PIX_FMT_VP9, WIDTH, HEIGHT);
+  first_cookie = send_and_drain (fk, 1, vp9_clip, 1);
+  fail_unless (fake_kernel_wait_consumed (fk, vp9_clip->aus->len, TIMEOUT_MS));
+  fake_kernel_close_stream (fk, 1);
+  stop_pipeline (pipeline);
+
+  check_frames (fk, 0, 1, first_cookie, vp9_ref);
+  fail_unless_equals_int (fake_kernel_get_formats (fk)->len, 1);
+  fmt = &g_array_index (fake_kernel_get_formats (fk),
+      struct daedalus_msg_format, 0);
+  fail_unless_equals_int (fmt->pixelformat, V4L2_PIX_FMT_NV12);
+  fail_unless_equals_int (fmt->bit_depth, 8);
   fail_unless_equals_int (fake_kernel_get_invalid (fk), 0);
   fake_kernel_free (fk);
 }
@@ -531,6 +566,7 @@ roundtrip_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_checked_fixture (tc, setup_vp9, teardown_vp9);
   tcase_add_test (tc, test_vp9_roundtrip);
+  tcase_add_test (tc, test_vp9_format_before_1_3);
   tcase_add_test (tc, test_vp9_drain_and_continue);
   tcase_add_test (tc, test_vp9_two_streams);
   tcase_add_test (tc, test_vp9_flush);

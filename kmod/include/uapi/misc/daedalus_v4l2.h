@@ -37,7 +37,7 @@
 #include <linux/ioctl.h>
 
 #define DAEDALUS_PROTO_MAJOR		1
-#define DAEDALUS_PROTO_MINOR		2
+#define DAEDALUS_PROTO_MINOR		3
 
 #define DAEDALUS_DEVICE_NAME		"daedalus-v4l2"
 
@@ -271,7 +271,10 @@ struct daedalus_msg_consumed {
  * struct daedalus_msg_format - the decoder's output format is known
  * @hdr: type DAEDALUS_MSG_FORMAT
  * @epoch: current epoch
- * @pixelformat: raw V4L2 fourcc the daemon will write (V4L2_PIX_FMT_NV12)
+ * @pixelformat: the stream's own raw V4L2 fourcc, which the node offers
+ *	first: what the decoder gives, else the nearest raw format of the
+ *	node with the same chroma subsampling and at most @bit_depth bits
+ *	(docs/protocol.md lists them; before protocol 1.3, NV12 only)
  * @width: coded (frame-buffer) width
  * @height: coded (frame-buffer) height
  * @visible_left: visible rectangle inside the coded frame
@@ -283,7 +286,7 @@ struct daedalus_msg_consumed {
  * @xfer_func: enum v4l2_xfer_func
  * @ycbcr_enc: enum v4l2_ycbcr_encoding
  * @quantization: enum v4l2_quantization
- * @bit_depth: luma bit depth (8)
+ * @bit_depth: luma bit depth of the decoded stream (before 1.3: 8)
  * @reserved: 0
  *
  * Sent before the first FRAME and again whenever any of it changes.  The
