@@ -19,14 +19,22 @@ rows() {
 		tr -d '\r' < "$share/$k/console.log" | grep -E '^(PASS|FAIL) ' | while IFS= read -r line; do
 			verdict=${line%% *} rest=${line#* }
 			rest=${rest%%:*}
+			# "CLIENT[ FLOW]": FFmpeg's and GStreamer's checks
+			flow=decode
+			case $rest in
+			*" "*) [[ $rest == ffmpeg-* || $rest == gst-* ]] &&
+				flow=${rest#* } rest=${rest%% *} ;;
+			esac
 			case $rest in
 			ffmpeg-*_v4l2m2m) codec=${rest#ffmpeg-} codec=${codec%_v4l2m2m}
-				client="FFmpeg ${rest#ffmpeg-}" flow=decode ;;
+				client="FFmpeg ${rest#ffmpeg-}" ;;
 			gst-v4l2*dec) codec=${rest#gst-v4l2} codec=${codec%dec}
 				[ "$codec" = h265 ] && codec=hevc
-				client="GStreamer ${rest#gst-}" flow=decode ;;
+				client="GStreamer ${rest#gst-}" ;;
 			"dec-client "*) read -r _ codec flow <<< "$rest"
 				client=dec-client ;;
+			"formats "*) read -r _ codec flow <<< "$rest"
+				client=dec-client flow="format ${flow:-lists}" ;;
 			*) continue ;;
 			esac
 			printf '%s\t%s\t%s\t%s\t%s\n' "$codec" "$client" "$flow" "$k" "$verdict"
