@@ -68,7 +68,11 @@
  *   -F: the stream must fail: exit 0 at the first buffer that comes back
  *     with ERROR or ioctl that fails with EIO, 1 if it decodes to the end;
  *   -b BYTES: at Capture setup, S_FMT(CAPTURE) with lines BYTES longer
- *     than the node's, which it must take (the daemon then writes them).
+ *     than the node's, which it must take (the daemon then writes them);
+ *   -D EXPORTER: CAPTURE is V4L2_MEMORY_DMABUF, with dma-bufs exported by
+ *     the V4L2 device EXPORTER (vicodec's encoder), and every QBUF gives a
+ *     buffer other dma-bufs than it had (issue 8, defect 6: the daemon
+ *     kept writing into the first dma-buf of an index).
  * End: DEC_CMD_STOP, CAPTURE buffers until the one with LAST, then DQBUF
  * must fail with EPIPE and V4L2_EVENT_EOS must have come.
  *
@@ -110,6 +114,18 @@ struct buf {
 	void *map[MAX_PLANES];
 	size_t len[MAX_PLANES];
 	bool queued;
+	int pool_entry[MAX_PLANES];	/* -D: the dma-buf of each plane, or -1 */
+};
+
+/* -D: dma-bufs exported by another device (vicodec's encoder), each
+ * mapped once; a CAPTURE buffer gets other ones at every QBUF */
+#define POOL_SIZE 32
+struct pool {
+	int fd[POOL_SIZE];
+	void *map[POOL_SIZE];
+	bool used[POOL_SIZE];
+	size_t len;
+	unsigned n, next;
 };
 
 struct stream {
@@ -141,6 +157,8 @@ struct client {
 	bool reset_in_drain;	/* -A */
 	FILE *raw_out;		/* -w */
 	unsigned extra_bpl;	/* -b */
+	const char *exporter;	/* -D: CAPTURE is DMABUF, from this device */
+	struct pool *pool;	/* -D's dma-bufs */
 	FILE *formats_out;	/* -L */
 	unsigned n_errors;	/* buffers that came back with ERROR (-x) */
 	unsigned last_index;	/* the CAPTURE buffer that came with LAST */
@@ -387,6 +405,13 @@ static void subscribe(struct client *c)
 
 /* ---- buffers -------------------------------------------------------------- */
 
+/* CAPTURE is DMABUF with -D, everything else MMAP */
+static enum v4l2_memory memory_of(struct client *c, enum v4l2_buf_type type)
+{
+	return c->exporter && !V4L2_TYPE_IS_OUTPUT(type) ? V4L2_MEMORY_DMABUF :
+	       V4L2_MEMORY_MMAP;
+}
+
 static void unmap_all(struct buf *bufs, unsigned n)
 {
 	unsigned i, p;
@@ -403,7 +428,7 @@ static unsigned alloc_bufs(struct client *c, enum v4l2_buf_type type,
 			   unsigned count, struct buf *bufs, const char *step)
 {
 	struct v4l2_requestbuffers rb = { .count = count, .type = type,
-					  .memory = V4L2_MEMORY_MMAP };
+					  .memory = memory_of(c, type) };
 	unsigned i, p;
 
 	must(step, c->fd, VIDIOC_REQBUFS, &rb);
@@ -412,6 +437,13 @@ static unsigned alloc_bufs(struct client *c, enum v4l2_buf_type type,
 	if (rb.count > MAX_BUFS)
 		die(step, "REQBUFS gave %u buffers, more than %u", rb.count, MAX_BUFS);
 	for (i = 0; i < rb.count; i++) {
+		for (p = 0; p < MAX_PLANES; p++)
+			bufs[i].pool_entry[p] = -1;
+		if (rb.memory == V4L2_MEMORY_DMABUF) {
+			/* planes come from the pool at each QBUF */
+			bufs[i].queued = false;
+			continue;
+		}
 		struct v4l2_plane planes[VIDEO_MAX_PLANES];
 		struct v4l2_buffer b = { .index = i, .type = type,
 					 .memory = V4L2_MEMORY_MMAP,
@@ -438,11 +470,113 @@ static void free_bufs(struct client *c, enum v4l2_buf_type type,
 		      struct buf *bufs, unsigned *n, const char *step)
 {
 	struct v4l2_requestbuffers rb = { .count = 0, .type = type,
-					  .memory = V4L2_MEMORY_MMAP };
+					  .memory = memory_of(c, type) };
+	unsigned i, p;
 
+	if (rb.memory == V4L2_MEMORY_DMABUF) {
+		/* the maps are the pool's */
+		for (i = 0; i < *n; i++)
+			for (p = 0; p < MAX_PLANES; p++) {
+				if (bufs[i].pool_entry[p] >= 0)
+					c->pool->used[bufs[i].pool_entry[p]] = false;
+				bufs[i].pool_entry[p] = -1;
+				bufs[i].map[p] = NULL;
+			}
+	}
 	unmap_all(bufs, *n);
 	must(step, c->fd, VIDIOC_REQBUFS, &rb);
 	*n = 0;
+}
+
+/* -D: dma-bufs of the exporter's OUTPUT queue (raw 1280x720 YUV420, which
+ * holds any plane of the test clips) */
+static void pool_init(struct client *c)
+{
+	struct v4l2_format f = { .type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE };
+	struct v4l2_requestbuffers rb = { .count = POOL_SIZE,
+					  .type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE,
+					  .memory = V4L2_MEMORY_MMAP };
+	struct pool *pool = g_new0(struct pool, 1);
+	int fd = open(c->exporter, O_RDWR | O_CLOEXEC);
+	unsigned i;
+
+	if (fd < 0)
+		die("-D", "%s: %s", c->exporter, strerror(errno));
+	f.fmt.pix_mp.pixelformat = V4L2_PIX_FMT_YUV420;
+	f.fmt.pix_mp.width = 1280;
+	f.fmt.pix_mp.height = 720;
+	f.fmt.pix_mp.num_planes = 1;
+	must("-D: S_FMT on the exporter", fd, VIDIOC_S_FMT, &f);
+	must("-D: REQBUFS on the exporter", fd, VIDIOC_REQBUFS, &rb);
+	pool->n = rb.count;
+	for (i = 0; i < pool->n; i++) {
+		struct v4l2_exportbuffer e = { .type = rb.type, .index = i,
+					       .flags = O_RDWR | O_CLOEXEC };
+
+		must("-D: EXPBUF on the exporter", fd, VIDIOC_EXPBUF, &e);
+		pool->fd[i] = e.fd;
+		pool->len = lseek(e.fd, 0, SEEK_END);
+		pool->map[i] = mmap(NULL, pool->len, PROT_READ | PROT_WRITE,
+				    MAP_SHARED, e.fd, 0);
+		if (pool->map[i] == MAP_FAILED)
+			die("-D: mmap of a dma-buf", "%s", strerror(errno));
+	}
+	say("-D: %u dma-bufs of %zu bytes from %s", pool->n, pool->len,
+	    c->exporter);
+	c->pool = pool;
+}
+
+/* the next dma-buf of the pool that no buffer holds */
+static int pool_take(struct client *c)
+{
+	struct pool *pool = c->pool;
+	unsigned i;
+
+	for (i = 0; i < pool->n; i++) {
+		unsigned e = (pool->next + i) % pool->n;
+
+		if (!pool->used[e]) {
+			pool->used[e] = true;
+			pool->next = e + 1;
+			return e;
+		}
+	}
+	die("-D", "the %u dma-bufs are all in use", pool->n);
+}
+
+/*
+ * QBUF(CAPTURE) of buffer @b->index; with -D, every plane gets another
+ * dma-buf than the one it had (the node must write into the new one).
+ */
+static void qbuf_capture(struct client *c, struct v4l2_buffer *b,
+			 const char *step)
+{
+	struct buf *cb = &c->cap[b->index];
+	int old[MAX_PLANES];
+	unsigned p;
+
+	memset(b->m.planes, 0, sizeof(*b->m.planes) * VIDEO_MAX_PLANES);
+	b->length = c->cap_fmt.fmt.pix_mp.num_planes;
+	b->memory = memory_of(c, b->type);
+	b->flags = 0;
+	if (b->memory == V4L2_MEMORY_DMABUF) {
+		for (p = 0; p < b->length; p++) {
+			int e = pool_take(c);
+
+			old[p] = cb->pool_entry[p];
+			cb->pool_entry[p] = e;
+			cb->map[p] = c->pool->map[e];
+			cb->len[p] = c->pool->len;
+			b->m.planes[p].m.fd = c->pool->fd[e];
+			b->m.planes[p].length = c->pool->len;
+		}
+		/* given back after the new ones were taken: never the same */
+		for (p = 0; p < b->length; p++)
+			if (old[p] >= 0)
+				c->pool->used[old[p]] = false;
+	}
+	must(step, c->fd, VIDIOC_QBUF, b);
+	cb->queued = true;
 }
 
 static void stream(struct client *c, enum v4l2_buf_type type, bool on,
@@ -690,12 +824,9 @@ static void capture_setup(struct client *c, bool again)
 		struct v4l2_plane planes[VIDEO_MAX_PLANES];
 		struct v4l2_buffer b = { .index = i,
 					 .type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE,
-					 .memory = V4L2_MEMORY_MMAP, .m.planes = planes,
-					 .length = c->cap_fmt.fmt.pix_mp.num_planes };
+					 .m.planes = planes };
 
-		memset(planes, 0, sizeof(planes));
-		must("Capture setup: QBUF(CAPTURE)", c->fd, VIDIOC_QBUF, &b);
-		c->cap[i].queued = true;
+		qbuf_capture(c, &b, "Capture setup: QBUF(CAPTURE)");
 	}
 	stream(c, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, true,
 	       "Capture setup: STREAMON(CAPTURE)");
@@ -772,8 +903,8 @@ static enum cap_result dequeue_capture(struct client *c, struct stream *s)
 {
 	struct v4l2_plane planes[VIDEO_MAX_PLANES];
 	struct v4l2_buffer b = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE,
-				 .memory = V4L2_MEMORY_MMAP, .m.planes = planes,
-				 .length = VIDEO_MAX_PLANES };
+				 .memory = memory_of(c, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE),
+				 .m.planes = planes, .length = VIDEO_MAX_PLANES };
 	uint64_t ts;
 	bool last;
 
@@ -795,11 +926,7 @@ static enum cap_result dequeue_capture(struct client *c, struct stream *s)
 		/* -x: the failure took this frame; the buffer goes back */
 		c->n_errors++;
 		say("buffer %u came back with ERROR", b.index);
-		memset(planes, 0, sizeof(planes));
-		b.length = c->cap_fmt.fmt.pix_mp.num_planes;
-		b.flags = 0;
-		must("QBUF(CAPTURE)", c->fd, VIDIOC_QBUF, &b);
-		c->cap[b.index].queued = true;
+		qbuf_capture(c, &b, "QBUF(CAPTURE)");
 		return CAP_FRAME;
 	}
 	if (planes[0].bytesused) {
@@ -821,10 +948,7 @@ static enum cap_result dequeue_capture(struct client *c, struct stream *s)
 		say("empty buffer with LAST");
 	}
 	if (!last) {
-		memset(planes, 0, sizeof(planes));
-		b.length = c->cap_fmt.fmt.pix_mp.num_planes;
-		must("QBUF(CAPTURE)", c->fd, VIDIOC_QBUF, &b);
-		c->cap[b.index].queued = true;
+		qbuf_capture(c, &b, "QBUF(CAPTURE)");
 		return CAP_FRAME;
 	}
 	c->last_index = b.index;
@@ -836,8 +960,8 @@ static void expect_epipe(struct client *c, const char *step)
 {
 	struct v4l2_plane planes[VIDEO_MAX_PLANES];
 	struct v4l2_buffer b = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE,
-				 .memory = V4L2_MEMORY_MMAP, .m.planes = planes,
-				 .length = VIDEO_MAX_PLANES };
+				 .memory = memory_of(c, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE),
+				 .m.planes = planes, .length = VIDEO_MAX_PLANES };
 
 	if (xioctl(c->fd, VIDIOC_DQBUF, &b) == 0 || errno != EPIPE)
 		die(step, "DQBUF(CAPTURE) after LAST gave %s, not EPIPE",
@@ -858,12 +982,9 @@ static void requeue_last(struct client *c, const char *step)
 	struct v4l2_plane planes[VIDEO_MAX_PLANES];
 	struct v4l2_buffer b = { .index = c->last_index,
 				 .type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE,
-				 .memory = V4L2_MEMORY_MMAP, .m.planes = planes,
-				 .length = c->cap_fmt.fmt.pix_mp.num_planes };
+				 .m.planes = planes };
 
-	memset(planes, 0, sizeof(planes));
-	must(step, c->fd, VIDIOC_QBUF, &b);
-	c->cap[c->last_index].queued = true;
+	qbuf_capture(c, &b, step);
 }
 
 /* -R: a resolution change whose new format the buffers hold goes on with
@@ -1048,7 +1169,7 @@ static void usage(void)
 		"usage: dec-client -d DEV -c FOURCC -i IN.hdr -o OUT.md5 [-f FOURCC]\n"
 		"                  [-S N] [-k N:M] [-x CMD] [-X CMD] [-2 FOURCC:IN2.hdr:OUT2.md5]\n"
 		"                  [-t] [-T MS] [-v] [-E N] [-z] [-P] [-R] [-A]\n"
-		"                  [-w OUT.yuv] [-L FORMATS] [-F] [-b BYTES]\n");
+		"                  [-w OUT.yuv] [-L FORMATS] [-F] [-b BYTES] [-D EXPORTER]\n");
 	exit(2);
 }
 
@@ -1063,7 +1184,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	the_client = &c;
-	while ((opt = getopt(argc, argv, "d:c:i:o:f:S:k:x:X:2:tT:vE:zPRAw:L:Fb:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:c:i:o:f:S:k:x:X:2:tT:vE:zPRAw:L:Fb:D:")) != -1) {
 		switch (opt) {
 		case 'd': c.dev = optarg; break;
 		case 'c': fourcc = parse_fourcc(optarg); break;
@@ -1098,6 +1219,7 @@ int main(int argc, char **argv)
 			break;
 		case 'F': the_client_expects_failure = true; break;
 		case 'b': c.extra_bpl = atoi(optarg); break;
+		case 'D': c.exporter = optarg; break;
 		default: usage();
 		}
 	}
@@ -1119,6 +1241,8 @@ int main(int argc, char **argv)
 		pthread_detach(c.thread);
 	}
 
+	if (c.exporter)
+		pool_init(&c);
 	stream_init(&s, fourcc, in, out);
 	setup_output(&c, &s);
 	if (c.drain_at >= 0) {
