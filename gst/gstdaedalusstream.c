@@ -98,12 +98,13 @@ capture_buffer_new (const struct daedalus_msg_capture_buffer *msg)
   return buf;
 }
 
-/* same memory layout: the cached dma-bufs stay valid */
+/* same memory, same layout: the cached dma-bufs stay valid (the client
+ * may queue an index with other dma-bufs: a new mem_id) */
 static gboolean
 capture_buffer_same_layout (const struct daedalus_msg_capture_buffer *a,
     const struct daedalus_msg_capture_buffer *b)
 {
-  return a->num_mem_planes == b->num_mem_planes &&
+  return a->mem_id == b->mem_id && a->num_mem_planes == b->num_mem_planes &&
       memcmp (a->mem_plane_length, b->mem_plane_length,
       sizeof (a->mem_plane_length)) == 0;
 }

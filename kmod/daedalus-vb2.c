@@ -241,6 +241,7 @@ void daedalus_fill_announce(struct daedalus_ctx *ctx, struct daedalus_qmsg *qm,
 	for (i = 0; i < l->num_mem_planes; i++)
 		m->mem_plane_length[i] = vb->planes[i].length;
 	m->num_color_planes = l->num_color_planes;
+	m->mem_id = buf->mem_id;
 	memcpy(m->color_planes, l->color, sizeof(m->color_planes));
 }
 
@@ -579,8 +580,23 @@ static void daedalus_stop_streaming(struct vb2_queue *q)
 		daedalus_kick_out(ctx);
 }
 
+/*
+ * vb2 calls it whenever a buffer gets memory: at allocation (MMAP), and at
+ * a QBUF with another dma-buf or user pointer than the last time.
+ */
+static int daedalus_buf_init(struct vb2_buffer *vb)
+{
+	struct daedalus_ctx *ctx = vb2_get_drv_priv(vb->vb2_queue);
+
+	spin_lock(&ctx->lock);
+	to_dbuf(vb)->mem_id = ++ctx->next_mem_id;
+	spin_unlock(&ctx->lock);
+	return 0;
+}
+
 static const struct vb2_ops daedalus_qops = {
 	.queue_setup = daedalus_queue_setup,
+	.buf_init = daedalus_buf_init,
 	.buf_out_validate = daedalus_buf_out_validate,
 	.buf_prepare = daedalus_buf_prepare,
 	.buf_queue = daedalus_buf_queue,

@@ -185,11 +185,15 @@ struct daedalus_dev {
  * @vb: the V4L2 buffer
  * @list: entry in one of the context's buffer lists
  * @cookie: OUTPUT: the cookie of the access unit it carries
+ * @mem_id: CAPTURE: names the memory behind the buffer, new whenever vb2
+ *	attaches other memory (a client's DMABUF or USERPTR buffer queued with
+ *	another dma-buf); announced, so that the daemon exports it anew
  */
 struct daedalus_buffer {
 	struct vb2_v4l2_buffer vb;
 	struct list_head list;
 	u64 cookie;
+	u32 mem_id;
 };
 
 /**
@@ -334,6 +338,7 @@ enum daedalus_last {
  *	taken back
  * @next_cookie: cookie of the next OUTPUT buffer
  * @sent_since_drain: DECODEs sent in this epoch since the last drain
+ * @next_mem_id: the last daedalus_buffer.mem_id given
  * @out_seq: OUTPUT sequence counter
  * @cap_seq: CAPTURE sequence counter
  * @out_held: OUTPUT buffers not sent yet (stopped or draining)
@@ -380,6 +385,7 @@ struct daedalus_ctx {
 	u32 cap_gen;
 	u64 next_cookie;
 	u32 sent_since_drain;
+	u32 next_mem_id;
 	u32 out_seq;
 	u32 cap_seq;
 	struct list_head out_held;

@@ -437,6 +437,12 @@ static unsigned alloc_bufs(struct client *c, enum v4l2_buf_type type,
 	if (rb.count > MAX_BUFS)
 		die(step, "REQBUFS gave %u buffers, more than %u", rb.count, MAX_BUFS);
 	for (i = 0; i < rb.count; i++) {
+		struct v4l2_plane planes[VIDEO_MAX_PLANES];
+		struct v4l2_buffer b = { .index = i, .type = type,
+					 .memory = V4L2_MEMORY_MMAP,
+					 .m.planes = planes,
+					 .length = VIDEO_MAX_PLANES };
+
 		for (p = 0; p < MAX_PLANES; p++)
 			bufs[i].pool_entry[p] = -1;
 		if (rb.memory == V4L2_MEMORY_DMABUF) {
@@ -444,11 +450,6 @@ static unsigned alloc_bufs(struct client *c, enum v4l2_buf_type type,
 			bufs[i].queued = false;
 			continue;
 		}
-		struct v4l2_plane planes[VIDEO_MAX_PLANES];
-		struct v4l2_buffer b = { .index = i, .type = type,
-					 .memory = V4L2_MEMORY_MMAP,
-					 .m.planes = planes,
-					 .length = VIDEO_MAX_PLANES };
 
 		must(step, c->fd, VIDIOC_QUERYBUF, &b);
 		if (b.length > MAX_PLANES)

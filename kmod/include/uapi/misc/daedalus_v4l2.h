@@ -216,7 +216,9 @@ struct daedalus_color_plane {
  * @num_mem_planes: number of memory planes (dma-bufs)
  * @mem_plane_length: size of each memory plane in bytes
  * @num_color_planes: number of valid entries in @color_planes
- * @reserved0: 0
+ * @mem_id: names the memory behind @index; it changes whenever the client
+ *	queues the buffer with other memory (DMABUF, USERPTR): dma-bufs
+ *	exported for another @mem_id are not this buffer's (since 1.3)
  * @color_planes: layout of each colour plane
  * @reserved: 0
  *
@@ -234,7 +236,7 @@ struct daedalus_msg_capture_buffer {
 	__u32 num_mem_planes;
 	__u32 mem_plane_length[DAEDALUS_MAX_PLANES];
 	__u32 num_color_planes;
-	__u32 reserved0;
+	__u32 mem_id;
 	struct daedalus_color_plane color_planes[DAEDALUS_MAX_PLANES];
 	__u32 reserved[4];
 };
