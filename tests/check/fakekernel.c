@@ -64,6 +64,8 @@ struct _FakeKernel
   GArray *errors;
   guint invalid;
   guint seqnum;
+  gboolean new_memory;          /* each buffer queued again with a new memfd */
+  guint32 next_mem_id;
 };
 
 static void
@@ -161,6 +163,7 @@ allocate_capture (FakeKernel * fk, FakeStream * s)
         s->id);
     ci->index = i;
     ci->generation = s->generation;
+    ci->mem_id = ++fk->next_mem_id;
     ci->pixelformat = V4L2_PIX_FMT_NV12;
     ci->width = s->width;
     ci->height = s->height;
@@ -213,8 +216,28 @@ handle_frame (FakeKernel * fk, FakeStream * s,
   munmap (map, ci->mem_plane_length[0]);
   g_array_append_val (fk->frames, rec);
 
-  /* the client queues it again */
+  /* the client queues it again; as a DMABUF client may, with other
+   * memory: what the daemon writes into the old one is lost */
+  if (fk->new_memory) {
+    gint fd = memfd_create ("fakecapture", MFD_CLOEXEC);
+
+    g_assert (fd >= 0);
+    g_assert (ftruncate (fd, b->info.mem_plane_length[0]) == 0);
+    close (b->fd);
+    b->fd = fd;
+    b->info.mem_id = ++fk->next_mem_id;
+  }
   announce (fk, s, b);
+}
+
+/* Every buffer the daemon gives back is queued again with new memory (a
+ * new memfd, a new mem_id), as a DMABUF client that rotates dma-bufs. */
+void
+fake_kernel_set_new_memory (FakeKernel * fk, gboolean new_memory)
+{
+  g_mutex_lock (&fk->lock);
+  fk->new_memory = new_memory;
+  g_mutex_unlock (&fk->lock);
 }
 
 static void

@@ -51,6 +51,8 @@ gint fake_kernel_get_fd (FakeKernel * fk);
 
 void fake_kernel_hang_up (FakeKernel * fk);
 
+void fake_kernel_set_new_memory (FakeKernel * fk, gboolean new_memory);
+
 void fake_kernel_open_stream (FakeKernel * fk, guint64 stream_id,
     guint32 codec, guint width, guint height);
 void fake_kernel_open_stream_at (FakeKernel * fk, guint64 stream_id,

@@ -216,6 +216,31 @@ GST_START_TEST (test_vp9_format_before_1_3)
 
 GST_END_TEST;
 
+/* a client that queues each CAPTURE buffer again with other memory (a
+ * new dma-buf at the same index, a new mem_id) gets every frame in the new
+ * memory (issue 8, defect 6: the daemon wrote into the first dma-buf of
+ * the index for ever) */
+GST_START_TEST (test_vp9_new_memory)
+{
+  FakeKernel *fk = fake_kernel_new (DAEDALUS_PROTO_MAJOR, 4);
+  GstElement *pipeline = start_pipeline (fk, VP9_FRAGMENT);
+  guint64 first_cookie;
+
+  fake_kernel_set_new_memory (fk, TRUE);
+  fake_kernel_open_stream (fk, 1, V4L2_PIX_FMT_VP9, WIDTH, HEIGHT);
+  first_cookie = send_and_drain (fk, 1, vp9_clip, 1);
+  fail_unless (fake_kernel_wait_consumed (fk, vp9_clip->aus->len, TIMEOUT_MS));
+  fake_kernel_close_stream (fk, 1);
+  stop_pipeline (pipeline);
+
+  fail_unless_equals_int (fake_kernel_get_frames (fk)->len, N_FRAMES);
+  check_frames (fk, 0, 1, first_cookie, vp9_ref);
+  fail_unless_equals_int (fake_kernel_get_invalid (fk), 0);
+  fake_kernel_free (fk);
+}
+
+GST_END_TEST;
+
 /* after DRAIN the stream goes on */
 GST_START_TEST (test_vp9_drain_and_continue)
 {
@@ -567,6 +592,7 @@ roundtrip_suite (void)
   tcase_add_checked_fixture (tc, setup_vp9, teardown_vp9);
   tcase_add_test (tc, test_vp9_roundtrip);
   tcase_add_test (tc, test_vp9_format_before_1_3);
+  tcase_add_test (tc, test_vp9_new_memory);
   tcase_add_test (tc, test_vp9_drain_and_continue);
   tcase_add_test (tc, test_vp9_two_streams);
   tcase_add_test (tc, test_vp9_flush);
