@@ -493,6 +493,12 @@ gst_daedalus_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
             "connection", buffer));
     return GST_FLOW_OK;
   }
+  if (meta->replay) {
+    /* fed again after a drain for its references: written already */
+    GST_LOG_OBJECT (self, "dropping the replayed frame of AU %"
+        G_GUINT64_FORMAT, meta->cookie);
+    return GST_FLOW_OK;
+  }
   stream = meta->stream;
   if (self->stream != stream)
     gst_object_replace ((GstObject **) & self->stream, (GstObject *) stream);
@@ -541,7 +547,9 @@ gst_daedalus_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
   frame.index = cbuf->info.index;
   frame.generation = cbuf->info.generation;
   frame.num_planes = cbuf->info.num_mem_planes;
-  if (!GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT))
+  /* decoders leave DELTA_UNIT off their frames (GstVideoDecoder does not
+   * set it): only the client's flag on the access unit says */
+  if (meta->keyframe)
     frame.flags |= DAEDALUS_FRAME_FLAG_KEYFRAME;
   if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_CORRUPTED))
     frame.flags |= DAEDALUS_FRAME_FLAG_ERROR;

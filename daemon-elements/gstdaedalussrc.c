@@ -22,7 +22,10 @@
  *   the next stream.  With a stream id it serves that stream and ends with
  *   EOS when it closes.
  * - DRAIN: EOS goes downstream; daedalussink answers DRAIN_DONE when it
- *   gets there.  Data after the drain flushes the pipeline first.
+ *   gets there.  Data after the drain flushes the pipeline first, and
+ *   feeds the access units since the latest keyframe again, marked as a
+ *   replay (daedalussink drops their frames): a drained decoder has lost
+ *   its references, and the client goes on in the middle of a GOP.
  * - FLUSH (seek): the pipeline is flushed, access units of older epochs are
  *   dropped.
  *
@@ -65,7 +68,19 @@ struct _GstDaedalusSrc
   gboolean have_consumed;       /* a CONSUMED to send when create() returns */
   guint64 consumed_cookie;
   guint32 consumed_epoch;
+  GQueue gop;                   /* the access units since the latest
+                                 * keyframe, to feed again after a drain */
+  gsize gop_bytes;
+  gboolean gop_whole;           /* gop starts at a keyframe */
+  GQueue out;                   /* to push before waiting for more */
 };
+
+static void gop_clear (GstDaedalusSrc * self, gboolean whole);
+
+/* The most kept for a replay: past it, a drain loses the frames up to the
+ * next keyframe, as it did before there were replays */
+#define GOP_MAX_BYTES (64 * 1024 * 1024)
+#define GOP_MAX_AUS 1024
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC,
@@ -140,6 +155,7 @@ gst_daedalus_src_start (GstBaseSrc * bsrc)
   self->cancellable = g_cancellable_new ();
   self->need_flush = FALSE;
   self->have_consumed = FALSE;
+  self->gop_whole = TRUE;
   return TRUE;
 }
 
@@ -166,6 +182,8 @@ gst_daedalus_src_stop (GstBaseSrc * bsrc)
         gst_daedalus_stream_get_id (self->stream));
     gst_daedalus_stream_send_error (self->stream, -EPIPE);
   }
+  gop_clear (self, TRUE);
+  g_queue_clear_full (&self->out, (GDestroyNotify) gst_buffer_unref);
   gst_clear_object (&self->stream);
   g_clear_object (&self->cancellable);
   gst_daedalus_element_release (&self->conn);
@@ -291,6 +309,76 @@ start_stream (GstDaedalusSrc * self)
   return TRUE;
 }
 
+static void
+gop_clear (GstDaedalusSrc * self, gboolean whole)
+{
+  g_queue_clear_full (&self->gop, (GDestroyNotify) gst_buffer_unref);
+  self->gop_bytes = 0;
+  self->gop_whole = whole;
+}
+
+/* Keeps @buf for a replay, and nothing older than the latest keyframe.
+ * Only the client's KEYFRAME flag says which access unit is one (no
+ * parsing here: the template's parser knows, but it is the template's):
+ * without it the GOP runs from the start of the stream or from the last
+ * seek, which lands on a keyframe, up to the bounds. */
+static void
+gop_add (GstDaedalusSrc * self, GstBuffer * buf)
+{
+  if (gst_buffer_get_daedalus_meta (buf)->keyframe)
+    gop_clear (self, TRUE);
+  if (self->gop_bytes + gst_buffer_get_size (buf) > GOP_MAX_BYTES ||
+      self->gop.length >= GOP_MAX_AUS) {
+    GST_DEBUG_OBJECT (self, "GOP of more than %u access units or %u bytes: "
+        "not kept", self->gop.length, (guint) self->gop_bytes);
+    gop_clear (self, FALSE);
+  }
+  self->gop_bytes += gst_buffer_get_size (buf);
+  g_queue_push_tail (&self->gop, gst_buffer_ref (buf));
+}
+
+/* After a drain: the GOP so far again, its frames marked to be dropped,
+ * before the access units that follow. */
+static void
+gop_replay (GstDaedalusSrc * self)
+{
+  GList *l;
+
+  if (!self->gop_whole) {
+    GST_WARNING_OBJECT (self, "stream %" G_GUINT64_FORMAT ": no whole GOP "
+        "kept to go on after the drain; frames up to the next keyframe "
+        "may be lost", gst_daedalus_stream_get_id (self->stream));
+    return;
+  }
+  GST_DEBUG_OBJECT (self, "feeding %u access units again after the drain",
+      self->gop.length);
+  for (l = self->gop.head; l; l = l->next) {
+    GstBuffer *copy = gst_buffer_copy (l->data);
+
+    gst_buffer_get_daedalus_meta (copy)->replay = TRUE;
+    g_queue_push_tail (&self->out, copy);
+  }
+}
+
+/* create()'s buffer: a replay, or an access unit whose CONSUMED goes once
+ * it is pushed */
+static GstBuffer *
+next_out (GstDaedalusSrc * self)
+{
+  GstBuffer *buf = g_queue_pop_head (&self->out);
+  GstDaedalusMeta *meta;
+
+  if (!buf)
+    return NULL;
+  meta = gst_buffer_get_daedalus_meta (buf);
+  if (!meta->replay) {
+    self->have_consumed = TRUE;
+    self->consumed_cookie = meta->cookie;
+    self->consumed_epoch = meta->epoch;
+  }
+  return buf;
+}
+
 static GstFlowReturn
 claim_stream (GstDaedalusSrc * self)
 {
@@ -332,6 +420,7 @@ static GstBuffer *
 make_buffer (GstDaedalusSrc * self, GstDaedalusEvent * ev)
 {
   GstBuffer *buf = ev->buffer;
+  GstDaedalusMeta *meta;
 
   ev->buffer = NULL;
   /* the timestamp is information only: the identity of the access unit
@@ -340,8 +429,9 @@ make_buffer (GstDaedalusSrc * self, GstDaedalusEvent * ev)
   GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
   /* Most clients never set V4L2_BUF_FLAG_KEYFRAME on OUTPUT buffers, so a
    * missing KEYFRAME flag says nothing: leave DELTA_UNIT to the parser. */
-  gst_buffer_add_daedalus_meta (buf, self->stream, ev->cookie, ev->epoch,
-      ev->timestamp);
+  meta = gst_buffer_add_daedalus_meta (buf, self->stream, ev->cookie,
+      ev->epoch, ev->timestamp);
+  meta->keyframe = ! !(ev->flags & DAEDALUS_DECODE_FLAG_KEYFRAME);
   return buf;
 }
 
@@ -355,6 +445,7 @@ stream_closed (GstDaedalusSrc * self)
       &self->props);
   GST_INFO_OBJECT (self, "stream %" G_GUINT64_FORMAT " closed",
       gst_daedalus_stream_get_id (self->stream));
+  gop_clear (self, TRUE);
   gst_clear_object (&self->stream);
   if (stream_id != 0)
     return FALSE;
@@ -369,10 +460,16 @@ gst_daedalus_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
 {
   GstDaedalusSrc *self = GST_DAEDALUS_SRC (psrc);
   GstFlowReturn ret;
+  GstBuffer *buf;
 
   /* create() runs again only once the previous buffer was pushed: its
    * access unit is in the decoder now, the kernel may recycle it */
   send_pending_consumed (self);
+
+  /* the rest of a replay, and the access unit after it */
+  *outbuf = next_out (self);
+  if (*outbuf)
+    return GST_FLOW_OK;
 
   while (TRUE) {
     GstDaedalusEvent ev = { 0, };
@@ -412,17 +509,18 @@ gst_daedalus_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
           gst_daedalus_event_clear (&ev);
           continue;
         }
-        if (self->need_flush) {
-          push_flush (self);
-          push_segment (self);
-        }
         GST_LOG_OBJECT (self, "AU %" G_GUINT64_FORMAT " epoch %u, %"
             G_GSIZE_FORMAT " bytes", ev.cookie, ev.epoch,
             gst_buffer_get_size (ev.buffer));
-        self->have_consumed = TRUE;
-        self->consumed_cookie = ev.cookie;
-        self->consumed_epoch = ev.epoch;
-        *outbuf = make_buffer (self, &ev);
+        buf = make_buffer (self, &ev);
+        if (self->need_flush) {
+          push_flush (self);
+          push_segment (self);
+          gop_replay (self);
+        }
+        gop_add (self, buf);
+        g_queue_push_tail (&self->out, buf);
+        *outbuf = next_out (self);
         return GST_FLOW_OK;
 
       case GST_DAEDALUS_EVENT_DRAIN:
@@ -436,6 +534,8 @@ gst_daedalus_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
         GST_DEBUG_OBJECT (self, "flush, new epoch %u", ev.epoch);
         push_flush (self);
         push_segment (self);
+        /* a seek goes on from a keyframe (dev-decoder.rst) */
+        gop_clear (self, TRUE);
         break;
 
       case GST_DAEDALUS_EVENT_CLOSE:

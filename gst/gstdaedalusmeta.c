@@ -37,6 +37,8 @@ gst_daedalus_meta_init (GstMeta * meta, gpointer params, GstBuffer * buffer)
   dmeta->cookie = 0;
   dmeta->epoch = 0;
   dmeta->timestamp = 0;
+  dmeta->keyframe = FALSE;
+  dmeta->replay = FALSE;
   return TRUE;
 }
 
@@ -53,14 +55,20 @@ gst_daedalus_meta_transform (GstBuffer * dest, GstMeta * meta,
     GstBuffer * buffer, GQuark type, gpointer data)
 {
   GstDaedalusMeta *smeta = (GstDaedalusMeta *) meta;
+  GstDaedalusMeta *dmeta;
 
   /* Only copies: a region of an access unit, a sub-frame split by a parser
    * or a decoded frame all still come from the same access unit */
   if (!GST_META_TRANSFORM_IS_COPY (type))
     return FALSE;
 
-  return gst_buffer_add_daedalus_meta (dest, smeta->stream, smeta->cookie,
-      smeta->epoch, smeta->timestamp) != NULL;
+  dmeta = gst_buffer_add_daedalus_meta (dest, smeta->stream, smeta->cookie,
+      smeta->epoch, smeta->timestamp);
+  if (!dmeta)
+    return FALSE;
+  dmeta->keyframe |= smeta->keyframe;
+  dmeta->replay |= smeta->replay;
+  return TRUE;
 }
 
 const GstMetaInfo *

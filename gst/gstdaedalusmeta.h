@@ -28,6 +28,9 @@ typedef struct _GstDaedalusMeta GstDaedalusMeta;
  * @cookie: the DECODE's cookie, the identity of the access unit
  * @epoch: the DECODE's flush epoch
  * @timestamp: the client's OUTPUT timestamp (ns), for information only
+ * @keyframe: the client flagged the access unit V4L2_BUF_FLAG_KEYFRAME
+ * @replay: the access unit is fed again after a drain, to give the decoder
+ *	back its references; its frame was written already, and is dropped
  *
  * Travels from daedalussrc through the decoder to daedalussink.  The API
  * has no tags, so GstVideoDecoder copies it to the frame decoded from the
@@ -41,6 +44,8 @@ struct _GstDaedalusMeta
   guint64 cookie;
   guint32 epoch;
   guint64 timestamp;
+  gboolean keyframe;
+  gboolean replay;
 };
 
 GType gst_daedalus_meta_api_get_type (void);

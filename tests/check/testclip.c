@@ -382,15 +382,23 @@ test_clip_free (TestClip * clip)
 guint64
 test_clip_send (TestClip * clip, FakeKernel * fk, guint64 stream_id)
 {
+  return test_clip_send_range (clip, fk, stream_id, 0, clip->aus->len);
+}
+
+/* Sends access units [@from, @to) as DECODEs; returns the first cookie. */
+guint64
+test_clip_send_range (TestClip * clip, FakeKernel * fk, guint64 stream_id,
+    guint from, guint to)
+{
   guint64 first_cookie = 0;
   guint i;
 
-  for (i = 0; i < clip->aus->len; i++) {
+  for (i = from; i < to && i < clip->aus->len; i++) {
     GstBuffer *au = g_ptr_array_index (clip->aus, i);
     guint64 cookie = fake_kernel_decode (fk, stream_id, au,
         !GST_BUFFER_FLAG_IS_SET (au, GST_BUFFER_FLAG_DELTA_UNIT));
 
-    if (i == 0)
+    if (i == from)
       first_cookie = cookie;
   }
   return first_cookie;

@@ -32,6 +32,9 @@ void test_clip_free (TestClip * clip);
 
 guint64 test_clip_send (TestClip * clip, FakeKernel * fk, guint64 stream_id);
 
+guint64 test_clip_send_range (TestClip * clip, FakeKernel * fk,
+    guint64 stream_id, guint from, guint to);
+
 GPtrArray *test_clip_reference_decode (TestClip * clip,
     const gchar * decoder);
 

@@ -216,6 +216,38 @@ GST_START_TEST (test_vp9_format_before_1_3)
 
 GST_END_TEST;
 
+/* a drain in the middle of a GOP, then DEC_CMD_START and the rest of the
+ * GOP (dev-decoder.rst: decoding goes on after a drain): every frame,
+ * although the decoder was drained and flushed in between (issue 8: the
+ * frames up to the next keyframe were lost) */
+GST_START_TEST (test_vp9_drain_mid_gop)
+{
+  FakeKernel *fk = fake_kernel_new (DAEDALUS_PROTO_MAJOR, 4);
+  GstElement *pipeline = start_pipeline (fk, VP9_FRAGMENT);
+  guint n = vp9_clip->aus->len, half = n * 3 / 4;
+  guint64 first_cookie;
+
+  fake_kernel_open_stream (fk, 1, V4L2_PIX_FMT_VP9, WIDTH, HEIGHT);
+  first_cookie = test_clip_send_range (vp9_clip, fk, 1, 0, half);
+  fake_kernel_drain (fk, 1);
+  fail_unless (fake_kernel_wait_drain_done (fk, 1, TIMEOUT_MS));
+  test_clip_send_range (vp9_clip, fk, 1, half, n);
+  fake_kernel_drain (fk, 1);
+  fail_unless (fake_kernel_wait_drain_done (fk, 2, TIMEOUT_MS));
+  fail_unless (fake_kernel_wait_consumed (fk, n, TIMEOUT_MS));
+  fake_kernel_close_stream (fk, 1);
+  stop_pipeline (pipeline);
+
+  check_consumed (fk, 1, first_cookie, n);
+  fail_unless_equals_int (fake_kernel_get_consumed (fk)->len, n);
+  fail_unless_equals_int (fake_kernel_get_frames (fk)->len, N_FRAMES);
+  check_frames (fk, 0, 1, first_cookie, vp9_ref);
+  fail_unless_equals_int (fake_kernel_get_invalid (fk), 0);
+  fake_kernel_free (fk);
+}
+
+GST_END_TEST;
+
 /* a client that queues each CAPTURE buffer again with other memory (a
  * new dma-buf at the same index, a new mem_id) gets every frame in the new
  * memory (issue 8, defect 6: the daemon wrote into the first dma-buf of
@@ -528,7 +560,11 @@ compare_pts (gconstpointer a, gconstpointer b, gpointer clip)
 /* B-frames in H.264: each frame carries the cookie of the AU that coded it.
  * x264enc stamps every AU with its presentation time, so sorting the AUs
  * (decode order) by it gives the display order the frames must come in. */
-GST_START_TEST (test_h264_bframes)
+/* H.264 with B-frames: every frame, in display order, bit-exact; with
+ * @drain_at, a drain after that many access units, in the middle of a GOP
+ * with B-frames, and then the rest */
+static void
+h264_bframes (guint drain_at)
 {
   TestClip *clip = test_clip_new ("x264enc bframes=2 b-adapt=false "
       "key-int-max=20 ! video/x-h264,stream-format=byte-stream,alignment=au",
@@ -551,7 +587,16 @@ GST_START_TEST (test_h264_bframes)
 
   pipeline = start_pipeline (fk, "h264parse ! avdec_h264");
   fake_kernel_open_stream (fk, 5, V4L2_PIX_FMT_H264, WIDTH, HEIGHT);
-  first_cookie = send_and_drain (fk, 5, clip, 1);
+  if (drain_at) {
+    first_cookie = test_clip_send_range (clip, fk, 5, 0, drain_at);
+    fake_kernel_drain (fk, 5);
+    fail_unless (fake_kernel_wait_drain_done (fk, 1, TIMEOUT_MS));
+    test_clip_send_range (clip, fk, 5, drain_at, clip->aus->len);
+    fake_kernel_drain (fk, 5);
+    fail_unless (fake_kernel_wait_drain_done (fk, 2, TIMEOUT_MS));
+  } else {
+    first_cookie = send_and_drain (fk, 5, clip, 1);
+  }
   fail_unless (fake_kernel_wait_consumed (fk, clip->aus->len, TIMEOUT_MS));
   fake_kernel_close_stream (fk, 5);
   stop_pipeline (pipeline);
@@ -564,7 +609,10 @@ GST_START_TEST (test_h264_bframes)
     guint au_index = f->cookie - first_cookie;
 
     fail_unless (au_index < clip->aus->len);
-    fail_unless_equals_int (au_index, g_array_index (display, guint, i));
+    /* a drain outputs what it has at once: the order is display order
+     * before it and after it */
+    if (!drain_at)
+      fail_unless_equals_int (au_index, g_array_index (display, guint, i));
     fail_unless_equals_string (f->checksum, g_ptr_array_index (ref, i));
     reordered += au_index != i;
   }
@@ -577,6 +625,19 @@ GST_START_TEST (test_h264_bframes)
   g_array_unref (display);
   fake_kernel_free (fk);
   test_clip_free (clip);
+}
+
+GST_START_TEST (test_h264_bframes)
+{
+  h264_bframes (0);
+}
+
+GST_END_TEST;
+
+/* the GOP is fed again after the drain, for the references of the rest */
+GST_START_TEST (test_h264_bframes_drain_mid_gop)
+{
+  h264_bframes (27);
 }
 
 GST_END_TEST;
@@ -593,6 +654,7 @@ roundtrip_suite (void)
   tcase_add_test (tc, test_vp9_roundtrip);
   tcase_add_test (tc, test_vp9_format_before_1_3);
   tcase_add_test (tc, test_vp9_new_memory);
+  tcase_add_test (tc, test_vp9_drain_mid_gop);
   tcase_add_test (tc, test_vp9_drain_and_continue);
   tcase_add_test (tc, test_vp9_two_streams);
   tcase_add_test (tc, test_vp9_flush);
@@ -601,6 +663,7 @@ roundtrip_suite (void)
   suite_add_tcase (s, tc_b);
   tcase_add_test (tc_b, test_mpeg4_bframes);
   tcase_add_test (tc_b, test_h264_bframes);
+  tcase_add_test (tc_b, test_h264_bframes_drain_mid_gop);
   return s;
 }
 

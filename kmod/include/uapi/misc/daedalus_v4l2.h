@@ -183,7 +183,8 @@ struct daedalus_msg_decode {
  * @reserved: 0
  *
  * DRAIN: output every frame of the AUs sent so far, then answer DRAIN_DONE.
- * After DRAIN_DONE the daemon accepts new DECODEs of the same epoch.
+ * After DRAIN_DONE the daemon accepts new DECODEs of the same epoch, as the
+ * continuation of the stream (its decoder keeps or regains its references).
  */
 struct daedalus_msg_epoch {
 	struct daedalus_msg_hdr hdr;
