@@ -16,6 +16,9 @@
 #     STREAMON(OUTPUT), so nothing more was decoded);
 #   - VP9 and H.264 with an empty OUTPUT buffer after every access unit
 #     (defect 7: bytesused 0 decoded the whole stale buffer);
+#   - VP9 and H.264 drained in the middle of a GOP, then DEC_CMD_START and
+#     the rest of the stream (the drained decoder lost its references, and
+#     the frames up to the next keyframe with them);
 #   - VP9: DEC_CMD_STOP before Capture setup (defect 10: it started a
 #     drain, whose LAST then ended the real stream at once);
 #   - VP9 then H.264 on the same file (defect 2: S_FMT(OUTPUT) kept the
@@ -81,6 +84,7 @@ for codec in vp9 vp8 h264 hevc mpeg2 mpeg4 av1; do
 	vp9 | h264)
 		flow "$codec" dqevent-thread -t
 		flow "$codec" empty-output -z
+		flow "$codec" drain-start-middle-of-gop -S 15
 		if [ -f "$clips/$codec-drc/clip.hdr" ]; then
 			clip=$codec-drc flow "$codec" resolution-change
 			clip=$codec-drc flow "$codec" resolution-change-start -R
