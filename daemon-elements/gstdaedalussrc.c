@@ -327,6 +327,9 @@ gop_add (GstDaedalusSrc * self, GstBuffer * buf)
 {
   if (gst_buffer_get_daedalus_meta (buf)->keyframe)
     gop_clear (self, TRUE);
+  /* past the bounds, nothing until the next keyframe */
+  if (!self->gop_whole)
+    return;
   if (self->gop_bytes + gst_buffer_get_size (buf) > GOP_MAX_BYTES ||
       self->gop.length >= GOP_MAX_AUS) {
     GST_DEBUG_OBJECT (self, "GOP of more than %u access units or %u bytes: "
@@ -340,10 +343,13 @@ gop_add (GstDaedalusSrc * self, GstBuffer * buf)
 /* After a drain: the GOP so far again, its frames marked to be dropped,
  * before the access units that follow. */
 static void
-gop_replay (GstDaedalusSrc * self)
+gop_replay (GstDaedalusSrc * self, GstBuffer * next)
 {
   GList *l;
 
+  /* the decoder needs nothing before a keyframe */
+  if (gst_buffer_get_daedalus_meta (next)->keyframe)
+    return;
   if (!self->gop_whole) {
     GST_WARNING_OBJECT (self, "stream %" G_GUINT64_FORMAT ": no whole GOP "
         "kept to go on after the drain; frames up to the next keyframe "
@@ -365,12 +371,22 @@ gop_replay (GstDaedalusSrc * self)
 static GstBuffer *
 next_out (GstDaedalusSrc * self)
 {
-  GstBuffer *buf = g_queue_pop_head (&self->out);
+  GstBuffer *buf;
   GstDaedalusMeta *meta;
 
+  while ((buf = g_queue_pop_head (&self->out))) {
+    meta = gst_buffer_get_daedalus_meta (buf);
+    /* a seek or the close while a replay goes on: the rest of it is for
+     * nothing (the access unit after it still goes, for its CONSUMED) */
+    if (meta->replay && (gst_daedalus_stream_is_closed (self->stream) ||
+            meta->epoch < gst_daedalus_stream_get_epoch (self->stream))) {
+      gst_buffer_unref (buf);
+      continue;
+    }
+    break;
+  }
   if (!buf)
     return NULL;
-  meta = gst_buffer_get_daedalus_meta (buf);
   if (!meta->replay) {
     self->have_consumed = TRUE;
     self->consumed_cookie = meta->cookie;
@@ -516,7 +532,7 @@ gst_daedalus_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
         if (self->need_flush) {
           push_flush (self);
           push_segment (self);
-          gop_replay (self);
+          gop_replay (self, buf);
         }
         gop_add (self, buf);
         g_queue_push_tail (&self->out, buf);

@@ -62,12 +62,27 @@ gst_daedalus_meta_transform (GstBuffer * dest, GstMeta * meta,
   if (!GST_META_TRANSFORM_IS_COPY (type))
     return FALSE;
 
+  dmeta = gst_buffer_get_daedalus_meta (dest);
+  if (dmeta && dmeta->replay && !smeta->replay) {
+    /* merged with a replayed access unit: the frame is this one's, which
+     * must be written (a replay's frame was, already) */
+    gst_object_replace ((GstObject **) & dmeta->stream,
+        (GstObject *) smeta->stream);
+    dmeta->cookie = smeta->cookie;
+    dmeta->epoch = smeta->epoch;
+    dmeta->timestamp = smeta->timestamp;
+    dmeta->keyframe = smeta->keyframe;
+    dmeta->replay = FALSE;
+    return TRUE;
+  }
+  if (dmeta)
+    return TRUE;
   dmeta = gst_buffer_add_daedalus_meta (dest, smeta->stream, smeta->cookie,
       smeta->epoch, smeta->timestamp);
   if (!dmeta)
     return FALSE;
-  dmeta->keyframe |= smeta->keyframe;
-  dmeta->replay |= smeta->replay;
+  dmeta->keyframe = smeta->keyframe;
+  dmeta->replay = smeta->replay;
   return TRUE;
 }
 
