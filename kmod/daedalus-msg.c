@@ -265,8 +265,12 @@ static unsigned int cap_num_buffers(struct daedalus_ctx *ctx)
  * offered: it stays, converted) when the frame-buffer format is the same
  * and the queue has enough of them: no resolution change then (FFmpeg
  * ignores a SOURCE_CHANGE that keeps the size, and would wait for ever for
- * the LAST of one).  The library applies the same rule (it awaits a
- * CAPTURE_RESET whenever anything but colorimetry changed).
+ * the LAST of one).  The first own format is no change: buffers set up
+ * before it (FFmpeg's, GStreamer's) were set up for the default, which
+ * the stream's own format only names (GStreamer 1.22 takes a SOURCE_CHANGE
+ * then for a new stream, and loses the frame in flight).  The library
+ * applies the same rule (it awaits a CAPTURE_RESET whenever anything but
+ * colorimetry changed).
  */
 static enum daedalus_fmt_change fmt_change(struct daedalus_ctx *ctx,
 					   const struct daedalus_msg_format *m,
@@ -281,7 +285,7 @@ static enum daedalus_fmt_change fmt_change(struct daedalus_ctx *ctx,
 	bool same_rest = !memcmp(vis, &ctx->visible, sizeof(*vis)) &&
 			 m->min_buffers == v4l2_ctrl_g_ctrl(ctx->min_bufs_ctrl) &&
 			 m->bit_depth == ctx->bit_depth &&
-			 m->pixelformat == ctx->own_fourcc;
+			 (!ctx->own_fourcc || m->pixelformat == ctx->own_fourcc);
 
 	if (same_fb && same_rest)
 		return DAEDALUS_FMT_SAME;

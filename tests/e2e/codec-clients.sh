@@ -65,7 +65,7 @@ for codec in h264 hevc vp8 mpeg2 mpeg4; do
 	mkdir -p "$out"
 
 	# FFmpeg
-	if timeout 300 "$here/framemd5.sh" "$out/ffmpeg.md5" -c:v "${codec}_v4l2m2m" \
+	if timeout -k 10 300 "$here/framemd5.sh" "$out/ffmpeg.md5" -c:v "${codec}_v4l2m2m" \
 		-i "$file" > "$out/ffmpeg.log" 2>&1; then
 		verdict "ffmpeg-${codec}_v4l2m2m" "$clip" "$out/ffmpeg.md5"
 	else
@@ -75,7 +75,7 @@ for codec in h264 hevc vp8 mpeg2 mpeg4; do
 	# GStreamer
 	case $file in *.ivf) demux=ivfparse ;; *) demux=matroskademux ;; esac
 	if el=$("$here/gst-element-for-node.sh" "$node" "$(gst_of "$codec")"); then
-		if timeout 300 gst-launch-1.0 -q filesrc location="$file" ! $demux ! \
+		if timeout -k 10 300 gst-launch-1.0 -q filesrc location="$file" ! $demux ! \
 			"$(parser_of "$codec")" ! "$el" ! videoconvert ! \
 			video/x-raw,format=I420 ! filesink location="$out/gst.yuv" \
 			> "$out/gst.log" 2>&1; then

@@ -38,7 +38,7 @@ node_named() { # the first video node whose name is $1
 	return 1
 }
 
-timeout 600 v4l2-compliance -d "$node" "$@" > "$log" 2>&1
+timeout -k 10 600 v4l2-compliance -d "$node" "$@" > "$log" 2>&1
 summary=$(summary_of "$log")
 if [ -z "$summary" ]; then
 	echo "FAIL v4l2-compliance $*: no summary (crashed or timed out); see $log"

@@ -25,12 +25,12 @@ names=()
 
 for codec in vp9 vp8 h264 hevc mpeg2 mpeg4; do
 	clip=$clips/$codec
-	timeout 300 "$here/framemd5.sh" "$res/ffmpeg-$codec.md5" -c:v "${codec}_v4l2m2m" \
+	timeout -k 10 300 "$here/framemd5.sh" "$res/ffmpeg-$codec.md5" -c:v "${codec}_v4l2m2m" \
 		-i "$clip/$(cat "$clip/clip.name")" > "$res/ffmpeg-$codec.log" 2>&1 &
 	names+=("ffmpeg-${codec}_v4l2m2m:$clip/ref.md5:$res/ffmpeg-$codec.md5")
 done
 if el=$("$here/gst-element-for-node.sh" "$node" h264); then
-	timeout 300 gst-launch-1.0 -q filesrc location="$clips/h264/clip.mkv" ! matroskademux ! \
+	timeout -k 10 300 gst-launch-1.0 -q filesrc location="$clips/h264/clip.mkv" ! matroskademux ! \
 		h264parse ! "$el" ! videoconvert ! video/x-raw,format=I420 ! \
 		checksumsink hash=md5 > "$res/gst-h264.out" 2> "$res/gst-h264.log" &
 	names+=("gst-$el:$clips/h264/ref.md5:$res/gst-h264.md5")
@@ -42,7 +42,7 @@ if [[ " $offered " == *" AV01 "* ]]; then
 else
 	own=hevc-10 fcc=HEVC
 fi
-timeout 300 "$client" -d "$node" -c "$fcc" -i "$clips/$own/clip.hdr" \
+timeout -k 10 300 "$client" -d "$node" -c "$fcc" -i "$clips/$own/clip.hdr" \
 	-o "$res/dec-client-$own.md5" -T 120000 > "$res/dec-client-$own.log" 2>&1 &
 names+=("dec-client-$own:$clips/$own/ref.md5:$res/dec-client-$own.md5")
 wait

@@ -76,7 +76,7 @@ for set in libav alternative; do
 		esac
 		out=$res/$set-$c.md5
 		streams=$(grep -c '^daedalusd: Stream .*: ' "$log")
-		if ! timeout 300 "$here/framemd5.sh" "$out" -c:v "${c}_v4l2m2m" \
+		if ! timeout -k 10 300 "$here/framemd5.sh" "$out" -c:v "${c}_v4l2m2m" \
 			-i "$clip/$(cat "$clip/clip.name")" > "$out.log" 2>&1; then
 			fail "$set $c (${tmpl[$c]}): ffmpeg failed"; tail -5 "$out.log" "$log"
 			continue

@@ -88,7 +88,7 @@ echo 10000 > "$wd"
 "$DAEDALUS_REPO/tests/vm/start-daemon" > "$res/daemon1.log" 2>&1 &
 daemon=$!
 if wait_connected 60; then
-	timeout 300 ffmpeg -nostdin -hide_banner -loglevel error -stream_loop 50 \
+	timeout -k 10 300 ffmpeg -nostdin -hide_banner -loglevel error -stream_loop 50 \
 		-c:v vp9_v4l2m2m -i "$clip/clip.ivf" -progress "$res/progress.txt" -f null - \
 		> "$res/killed.log" 2>&1 &
 	client=$!
@@ -125,7 +125,7 @@ fi
 daemon=$!
 if wait_connected 60; then
 	t0=$(now)
-	timeout 120 "$DAEDALUS_BUILD_DIR/tests/e2e/dec-client" -d "$node" -c VP90 \
+	timeout -k 10 120 "$DAEDALUS_BUILD_DIR/tests/e2e/dec-client" -d "$node" -c VP90 \
 		-i "$clip/clip.hdr" -o "$res/drain-killed.md5" -T 60000 \
 		-X "kill -STOP $daemon" -x "sleep 1; kill -9 $daemon" > "$res/drain-killed.log" 2>&1
 	rc=$? dt=$(($(now) - t0))
@@ -155,7 +155,7 @@ fi
 
 # 5. a second daemon: refused, with its documented exit status 3
 if [ "$(cat "$connected")" = 1 ]; then
-	timeout 60 "$DAEDALUS_BUILD_DIR/daemon-elements/daedalusd" > "$res/daemon-second.log" 2>&1
+	timeout -k 10 60 "$DAEDALUS_BUILD_DIR/daemon-elements/daedalusd" > "$res/daemon-second.log" 2>&1
 	rc=$?
 	if [ $rc -eq 3 ] && grep -qi 'already connected' "$res/daemon-second.log"; then
 		pass "second daemon: exit 3, $(head -c 120 "$res/daemon-second.log")"

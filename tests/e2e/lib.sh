@@ -1,5 +1,6 @@
 # tests/e2e/lib.sh: sourced by the guest-side checks.  One PASS/FAIL line
-# per check, counted in $passed and $fails.
+# per check, counted in $passed and $fails.  Every client runs under
+# "timeout -k 10 S": ffmpeg ends only at the fourth SIGTERM, a KILL ends it.
 passed=0 fails=0
 pass() { echo "PASS $*"; passed=$((passed + 1)); }
 fail() { echo "FAIL $*"; fails=$((fails + 1)); }

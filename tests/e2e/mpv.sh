@@ -24,7 +24,7 @@ for codec in vp9 vp8 h264 hevc mpeg2 mpeg4; do
 	[ -f "$clip/clip.name" ] || continue
 	[[ " $offered " == *" $(fourcc_of "$codec") "* ]] || continue
 	log=$res/$codec.log
-	timeout 120 mpv --no-config --vo=null --ao=null --untimed \
+	timeout -k 10 120 mpv --no-config --vo=null --ao=null --untimed \
 		--hwdec=v4l2m2m-copy --hwdec-codecs=all --msg-level=all=v \
 		--ab-loop-a=0.2 --ab-loop-b=0.6 --ab-loop-count=1 \
 		"$clip/$(cat "$clip/clip.name")" > "$log" 2>&1

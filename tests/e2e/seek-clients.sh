@@ -30,7 +30,7 @@ for codec in vp9 h264; do
 		ffmpeg -nostdin -loglevel error -y -i "$file" -c copy "$res/$codec.mkv"
 		file=$res/$codec.mkv
 	fi
-	if timeout 120 "$here/gst-seek.py" "$el" "$parse" "$file" "$clip/ref.md5" \
+	if timeout -k 10 120 "$here/gst-seek.py" "$el" "$parse" "$file" "$clip/ref.md5" \
 		"$res/$codec.md5" > "$res/$codec.log" 2>&1; then
 		pass "gst-$el seeks: $(tail -1 "$res/$codec.log" | sed 's/^gst-seek: //')"
 	else

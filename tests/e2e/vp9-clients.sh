@@ -36,7 +36,7 @@ verdict() { # name md5file
 # (a) GStreamer v4l2 plugin
 if el=$("$here/gst-element-for-node.sh" "$node" vp9); then
 	echo "e2e: GStreamer element $el"
-	if timeout 300 gst-launch-1.0 -q filesrc location="$clip/clip.ivf" ! \
+	if timeout -k 10 300 gst-launch-1.0 -q filesrc location="$clip/clip.ivf" ! \
 		ivfparse ! vp9parse ! "$el" ! videoconvert ! \
 		video/x-raw,format=I420 ! filesink location="$res/gst.yuv" \
 		> "$res/gst.log" 2>&1; then
@@ -54,7 +54,7 @@ else
 fi
 
 # (b) FFmpeg
-if timeout 300 "$here/framemd5.sh" "$res/ffmpeg.md5" -c:v vp9_v4l2m2m \
+if timeout -k 10 300 "$here/framemd5.sh" "$res/ffmpeg.md5" -c:v vp9_v4l2m2m \
 	-i "$clip/clip.ivf" > "$res/ffmpeg.log" 2>&1; then
 	verdict ffmpeg-vp9_v4l2m2m "$res/ffmpeg.md5"
 else
@@ -101,7 +101,7 @@ checks=4
 if [ "${DAEDALUS_DAEMON:-daedalusd}" = daedalusd ]; then
 	checks=5
 	for i in 1 2 3; do
-		timeout 300 "$here/framemd5.sh" "$res/concurrent$i.md5" -c:v vp9_v4l2m2m \
+		timeout -k 10 300 "$here/framemd5.sh" "$res/concurrent$i.md5" -c:v vp9_v4l2m2m \
 			-i "$clip/clip.ivf" > "$res/concurrent$i.log" 2>&1 &
 	done
 	wait
