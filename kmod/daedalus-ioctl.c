@@ -597,13 +597,26 @@ static __poll_t daedalus_poll(struct file *file, poll_table *wait)
 	__poll_t req = poll_requested_events(wait);
 	__poll_t rc = 0;
 	unsigned long flags;
+	bool idle;
 
 	/* register on every wait queue on the first call (see v4l2_m2m_poll) */
 	poll_wait(file, &src->done_wq, wait);
 	poll_wait(file, &dst->done_wq, wait);
 	poll_wait(file, &ctx->fh.wait, wait);
 
-	if (req & (EPOLLOUT | EPOLLWRNORM | EPOLLIN | EPOLLRDNORM)) {
+	/*
+	 * Initialization not begun (no queue streams yet): nothing to wait
+	 * for and nothing wrong, so no EPOLLERR, unlike v4l2_m2m_poll.  FFmpeg
+	 * up to 5.1 polls CAPTURE with timeout 0 when it has no packet yet,
+	 * and on EPOLLERR walks CAPTURE buffers it has not allocated: mpv
+	 * (which asks for a frame before it sends one) crashed on it.
+	 */
+	spin_lock(&ctx->lock);
+	idle = ctx->state == DAEDALUS_INIT && !ctx->out_streaming &&
+	       !ctx->cap_streaming;
+	spin_unlock(&ctx->lock);
+
+	if (!idle && (req & (EPOLLOUT | EPOLLWRNORM | EPOLLIN | EPOLLRDNORM))) {
 		if ((!vb2_is_streaming(src) || src->error ||
 		     list_empty(&src->queued_list)) &&
 		    (!vb2_is_streaming(dst) || dst->error ||
