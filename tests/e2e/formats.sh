@@ -86,10 +86,14 @@ if have hevc-10; then
 	# NV12 from 10 bits: dithered, so near FFmpeg's conversion, not equal
 	if run hevc-10 NV12 -f NV12 -w "$res/hevc-10-NV12.yuv"; then
 		size=$(cat "$clips/hevc-10/clip.size")
+		# both raw, so that the PSNR pairs frame n with frame n
+		ffmpeg -nostdin -loglevel error -y -i "$clips/hevc-10/$(cat "$clips/hevc-10/clip.name")" \
+			-pix_fmt yuv420p -f rawvideo "$res/hevc-10-ffmpeg8.yuv"
 		psnr=$(ffmpeg -nostdin -hide_banner -f rawvideo -pix_fmt yuv420p -s "$size" \
-			-i "$res/hevc-10-NV12.yuv" -i "$clips/hevc-10/$(cat "$clips/hevc-10/clip.name")" \
-			-lavfi "[1:v]format=yuv420p[r];[0:v][r]psnr" -f null - 2>&1 |
+			-i "$res/hevc-10-NV12.yuv" -f rawvideo -pix_fmt yuv420p -s "$size" \
+			-i "$res/hevc-10-ffmpeg8.yuv" -lavfi "[0:v][1:v]psnr" -f null - 2>&1 |
 			sed -n 's/.*PSNR.* average:\([0-9.inf]*\).*/\1/p')
+		rm -f "$res/hevc-10-NV12.yuv" "$res/hevc-10-ffmpeg8.yuv"
 		n=$(wc -l < "$res/hevc-10-NV12.md5")
 		if [ "$n" -eq "$(wc -l < "$clips/hevc-10/ref.md5")" ] &&
 			awk -v p="$psnr" 'BEGIN { exit !(p == "inf" || p + 0 >= 40) }'; then
