@@ -628,7 +628,10 @@ static void setup_output(struct client *c, struct stream *s)
 
 static void reclaim_output(struct client *c)
 {
-	while (ready(c, POLLOUT)) {
+	/* without -t the file is non-blocking: DQBUF says EAGAIN, or EIO
+	 * when the stream failed (poll's POLLERR does not tell that apart
+	 * from OUTPUT having nothing queued) */
+	while (!c->event_thread || ready(c, POLLOUT)) {
 		struct v4l2_plane planes[1];
 		struct v4l2_buffer b = { .type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE,
 					 .memory = V4L2_MEMORY_MMAP,
