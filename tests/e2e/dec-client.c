@@ -640,10 +640,14 @@ static void reclaim_output(struct client *c)
 		if (xioctl(c->fd, VIDIOC_DQBUF, &b) < 0) {
 			if (errno == EAGAIN)
 				return;
+			/* -x: the failure came, as it had to; LAST must
+			 * still come on CAPTURE */
+			if (errno == EIO && c->on_stop)
+				return;
 			die("DQBUF(OUTPUT)", "%s", strerror(errno));
 		}
 		c->out[b.index].queued = false;
-		if (b.flags & V4L2_BUF_FLAG_ERROR) {
+		if ((b.flags & V4L2_BUF_FLAG_ERROR) && !c->on_stop) {
 			errno = EIO;
 			die("DQBUF(OUTPUT)", "buffer %u came back with ERROR",
 			    b.index);
