@@ -42,9 +42,7 @@ mkdir -p "$res"
 client=${DAEDALUS_BUILD_DIR:?}/tests/e2e/dec-client
 node=$("$here/find-node.sh") || exit 1
 [ -x "$client" ] || { fail "dec-client: $client not built"; exit 1; }
-offered=$(v4l2-ctl -d "$node" --list-formats-out | sed -n "s/.*\[[0-9]*\]: '\(....\)'.*/\1/p" | tr '\n' ' ')
-fourcc_of() { case $1 in vp9) echo VP90 ;; vp8) echo VP80 ;; h264) echo H264 ;;
-	hevc) echo HEVC ;; mpeg2) echo MPG2 ;; mpeg4) echo MPG4 ;; av1) echo AV01 ;; esac; }
+offered=$(offered_fourccs "$node")
 
 # flow CODEC NAME ARGS...: dec-client on CODEC's clip, bit-exact against
 # $ref (default: the clip's own reference); $clip picks another clip dir;

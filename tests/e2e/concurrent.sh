@@ -19,7 +19,7 @@ if [ "${DAEDALUS_DAEMON:-daedalusd}" != daedalusd ]; then
 	exit 0
 fi
 node=$("$here/find-node.sh") || exit 1
-offered=$(v4l2-ctl -d "$node" --list-formats-out | sed -n "s/.*\[[0-9]*\]: '\(....\)'.*/\1/p" | tr '\n' ' ')
+offered=$(offered_fourccs "$node")
 client=${DAEDALUS_BUILD_DIR:?}/tests/e2e/dec-client
 names=()
 

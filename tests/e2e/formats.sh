@@ -26,9 +26,7 @@ mkdir -p "$res"
 client=${DAEDALUS_BUILD_DIR:?}/tests/e2e/dec-client
 node=$("$here/find-node.sh") || exit 1
 [ -x "$client" ] || { fail "dec-client: $client not built"; exit 1; }
-offered=$(v4l2-ctl -d "$node" --list-formats-out | sed -n "s/.*\[[0-9]*\]: '\(....\)'.*/\1/p" | tr '\n' ' ')
-fourcc_of() { case $1 in vp9*) echo VP90 ;; h264*) echo H264 ;; hevc*) echo HEVC ;;
-	av1*) echo AV01 ;; esac; }
+offered=$(offered_fourccs "$node")
 have() { [ -f "$clips/$1/clip.hdr" ] && [[ " $offered " == *" $(fourcc_of "$1") "* ]]; }
 all_formats="NV12 YU12 NM12 YM12 P010 NV16 422P YM16 YM24 NV24"
 

@@ -5,6 +5,19 @@ passed=0 fails=0
 pass() { echo "PASS $*"; passed=$((passed + 1)); }
 fail() { echo "FAIL $*"; fails=$((fails + 1)); }
 
+# offered_fourccs NODE: the coded fourccs NODE offers, space-separated
+offered_fourccs() {
+	v4l2-ctl -d "$1" --list-formats-out | sed -n "s/.*\[[0-9]*\]: '\(....\)'.*/\1/p" | tr '\n' ' '
+}
+
+# fourcc_of CODEC[-VARIANT]: the V4L2 fourcc of a make-clip.sh codec
+fourcc_of() {
+	case ${1%%-*} in
+	vp9) echo VP90 ;; vp8) echo VP80 ;; h264) echo H264 ;; hevc) echo HEVC ;;
+	mpeg2) echo MPG2 ;; mpeg4) echo MPG4 ;; av1) echo AV01 ;;
+	esac
+}
+
 # verdict NAME REF.md5 OUT.md5: every frame as in the reference
 verdict() {
 	local n nref

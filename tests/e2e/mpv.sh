@@ -15,9 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$res"
 command -v mpv > /dev/null || { fail "mpv: not installed (scripts/install-deps)"; exit 1; }
 node=$("$here/find-node.sh") || exit 1
-offered=$(v4l2-ctl -d "$node" --list-formats-out | sed -n "s/.*\[[0-9]*\]: '\(....\)'.*/\1/p" | tr '\n' ' ')
-fourcc_of() { case $1 in vp9) echo VP90 ;; vp8) echo VP80 ;; h264) echo H264 ;;
-	hevc) echo HEVC ;; mpeg2) echo MPG2 ;; mpeg4) echo MPG4 ;; esac; }
+offered=$(offered_fourccs "$node")
 
 for codec in vp9 vp8 h264 hevc mpeg2 mpeg4; do
 	clip=$clips/$codec

@@ -13,7 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 mkdir -p "$res"
 node=$("$here/find-node.sh") || exit 1
-offered=$(v4l2-ctl -d "$node" --list-formats-out | sed -n "s/.*\[[0-9]*\]: '\(....\)'.*/\1/p" | tr '\n' ' ')
+offered=$(offered_fourccs "$node")
 
 for codec in vp9 h264; do
 	clip=$clips/$codec
