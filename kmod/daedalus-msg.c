@@ -183,6 +183,7 @@ int daedalus_handle_frame(struct daedalus_ctx *ctx,
 			if (m->flags & DAEDALUS_FRAME_FLAG_KEYFRAME)
 				buf->vb.flags |= V4L2_BUF_FLAG_KEYFRAME;
 			ctx->wd_stamp = jiffies;
+			daedalus_sm_frame_done_locked(ctx, buf);
 			daedalus_cap_done_locked(ctx, buf, meta,
 						 (m->flags & DAEDALUS_FRAME_FLAG_ERROR) ?
 						 VB2_BUF_STATE_ERROR :

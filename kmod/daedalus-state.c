@@ -3,7 +3,8 @@
  * daedalus-v4l2: the stateful decoder state machine of a context, as
  * Documentation/userspace-api/media/v4l/dev-decoder.rst draws it.
  *
- * Every change of daedalus_ctx.state, .drain and .owed_last happens here,
+ * Every change of daedalus_ctx.state, .drain, .owed_last and
+ * .src_change_owed happens here,
  * in one function per event (an ioctl, a vb2 callback, a daemon message);
  * the other files only call them and move buffers.  All functions run with
  * ctx->lock held, never sleep and never wait for the daemon.
@@ -80,6 +81,25 @@ static const struct v4l2_event ev_src_change = {
 	.type = V4L2_EVENT_SOURCE_CHANGE,
 	.u.src_change.changes = V4L2_EVENT_SRC_CH_RESOLUTION,
 };
+
+/*
+ * SOURCE_CHANGE waits for the frames before it.  Queued while CAPTURE
+ * buffers done with a frame are still to be dequeued, it reaches the
+ * client first (poll() says POLLPRI and POLLIN at once), and clients that
+ * stop CAPTURE as soon as it comes lose those frames: GStreamer 1.22's
+ * v4l2videodec and FFmpeg 5.1's v4l2m2m both do.  The spec only asks for
+ * the event before LAST; here it comes once the client has dequeued every
+ * frame of the old format (or a cancel took them back).
+ */
+static void queue_src_change(struct daedalus_ctx *ctx)
+{
+	if (ctx->cap_undequeued) {
+		ctx->src_change_owed = true;
+		return;
+	}
+	ctx->src_change_owed = false;
+	v4l2_event_queue_fh(&ctx->fh, &ev_src_change);
+}
 
 const char *daedalus_state_name(enum daedalus_state state)
 {
@@ -241,7 +261,7 @@ void daedalus_sm_format_locked(struct daedalus_ctx *ctx,
 		break;
 	}
 	if (event)
-		v4l2_event_queue_fh(&ctx->fh, &ev_src_change);
+		queue_src_change(ctx);
 }
 
 /*
@@ -515,4 +535,41 @@ void daedalus_sm_cap_queued_locked(struct daedalus_ctx *ctx,
 		return;
 	}
 	list_add_tail(&buf->list, &ctx->cap_held);
+}
+
+/* FRAME completes @buf: one more frame for the client to dequeue */
+void daedalus_sm_frame_done_locked(struct daedalus_ctx *ctx,
+				   struct daedalus_buffer *buf)
+{
+	buf->undequeued = true;
+	ctx->cap_undequeued++;
+}
+
+/*
+ * vb2's buf_finish of a CAPTURE buffer: the client dequeued it, or a
+ * cancel (STREAMOFF, REQBUFS, close) took it.  The last frame out lets an
+ * owed SOURCE_CHANGE go, unless the file is being closed.
+ */
+void daedalus_sm_cap_finished_locked(struct daedalus_ctx *ctx,
+				     struct daedalus_buffer *buf)
+{
+	if (!buf->undequeued)
+		return;
+	buf->undequeued = false;
+	if (WARN_ON_ONCE(!ctx->cap_undequeued))
+		return;
+	ctx->cap_undequeued--;
+	if (ctx->src_change_owed && !ctx->cap_undequeued && !ctx->closed)
+		queue_src_change(ctx);
+}
+
+/*
+ * Whether a CAPTURE buffer queued now must hold the format: not in a
+ * resolution change, whose old buffers a client may still queue before
+ * it sees the event (one becomes LAST; the others wait, and come back
+ * with ERROR if announcing resumes with a format they cannot hold).
+ */
+bool daedalus_sm_cap_size_binds_locked(struct daedalus_ctx *ctx)
+{
+	return ctx->state != DAEDALUS_DRC;
 }

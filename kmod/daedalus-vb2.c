@@ -434,13 +434,29 @@ static int daedalus_buf_prepare(struct vb2_buffer *vb)
 {
 	struct daedalus_ctx *ctx = vb2_get_drv_priv(vb->vb2_queue);
 	unsigned int i;
+	bool binds;
 
 	if (V4L2_TYPE_IS_OUTPUT(vb->type))
 		return 0;
-	for (i = 0; i < vb->num_planes; i++)
+	spin_lock(&ctx->lock);
+	binds = daedalus_sm_cap_size_binds_locked(ctx);
+	spin_unlock(&ctx->lock);
+	for (i = 0; binds && i < vb->num_planes; i++)
 		if (vb2_plane_size(vb, i) < ctx->cap_fmt.plane_fmt[i].sizeimage)
 			return -EINVAL;
 	return 0;
+}
+
+/* Context: process (DQBUF, or a cancel of the CAPTURE queue) */
+static void daedalus_buf_finish(struct vb2_buffer *vb)
+{
+	struct daedalus_ctx *ctx = vb2_get_drv_priv(vb->vb2_queue);
+
+	if (V4L2_TYPE_IS_OUTPUT(vb->type))
+		return;
+	spin_lock(&ctx->lock);
+	daedalus_sm_cap_finished_locked(ctx, to_dbuf(vb));
+	spin_unlock(&ctx->lock);
 }
 
 static void out_buf_queue(struct daedalus_ctx *ctx, struct daedalus_buffer *buf)
@@ -599,6 +615,7 @@ static const struct vb2_ops daedalus_qops = {
 	.buf_init = daedalus_buf_init,
 	.buf_out_validate = daedalus_buf_out_validate,
 	.buf_prepare = daedalus_buf_prepare,
+	.buf_finish = daedalus_buf_finish,
 	.buf_queue = daedalus_buf_queue,
 	.start_streaming = daedalus_start_streaming,
 	.stop_streaming = daedalus_stop_streaming,

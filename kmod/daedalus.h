@@ -188,12 +188,15 @@ struct daedalus_dev {
  * @mem_id: CAPTURE: names the memory behind the buffer, new whenever vb2
  *	attaches other memory (a client's DMABUF or USERPTR buffer queued with
  *	another dma-buf); announced, so that the daemon exports it anew
+ * @undequeued: CAPTURE: done with a frame the client has not dequeued yet
+ *	(counted in daedalus_ctx.cap_undequeued); under the context's lock
  */
 struct daedalus_buffer {
 	struct vb2_v4l2_buffer vb;
 	struct list_head list;
 	u64 cookie;
 	u32 mem_id;
+	bool undequeued;
 };
 
 /**
@@ -325,6 +328,10 @@ enum daedalus_last {
  * @state: the decoder state (daedalus-state.c changes it, nothing else)
  * @drain: the drain sub-state
  * @owed_last: the next CAPTURE buffer queued is returned empty with LAST
+ * @cap_undequeued: CAPTURE buffers done with a frame that the client has
+ *	neither dequeued nor had taken back by a cancel (vb2's buf_finish)
+ * @src_change_owed: a SOURCE_CHANGE event waits for them (see
+ *	daedalus-state.c)
  * @fmt_known: @cap_fmt is the stream's, told by the daemon (FORMAT)
  * @closed: the file is being released; the chardev must not touch it
  * @opened: STREAM_OPEN was sent on connection @conn_seq: the daemon has a
@@ -375,6 +382,8 @@ struct daedalus_ctx {
 	enum daedalus_state state;
 	enum daedalus_drain drain;
 	enum daedalus_last owed_last;
+	u32 cap_undequeued;
+	bool src_change_owed;
 	bool fmt_known;
 	bool closed;
 	bool opened;
@@ -456,6 +465,11 @@ void daedalus_sm_stale_format_locked(struct daedalus_ctx *ctx,
 				     struct daedalus_qmsg **reset);
 void daedalus_sm_cap_queued_locked(struct daedalus_ctx *ctx,
 				   struct daedalus_buffer *buf);
+void daedalus_sm_frame_done_locked(struct daedalus_ctx *ctx,
+				   struct daedalus_buffer *buf);
+void daedalus_sm_cap_finished_locked(struct daedalus_ctx *ctx,
+				     struct daedalus_buffer *buf);
+bool daedalus_sm_cap_size_binds_locked(struct daedalus_ctx *ctx);
 
 /* daedalus-fmt.c: formats */
 const struct daedalus_coded_fmt *daedalus_find_coded_fmt(u32 fourcc);

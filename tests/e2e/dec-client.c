@@ -72,7 +72,14 @@
  *   -D EXPORTER: CAPTURE is V4L2_MEMORY_DMABUF, with dma-bufs exported by
  *     the V4L2 device EXPORTER (vicodec's encoder), and every QBUF gives a
  *     buffer other dma-bufs than it had (issue 8, defect 6: the daemon
- *     kept writing into the first dma-buf of an index).
+ *     kept writing into the first dma-buf of an index);
+ *   -G MS: the way GStreamer 1.22's v4l2videodec and FFmpeg 5.1's
+ *     v4l2m2m meet a resolution change: one DQBUF(CAPTURE) per poll(),
+ *     an event before any buffer, and at SOURCE_CHANGE CAPTURE stops at
+ *     once (STREAMOFF), which loses the frames done but not dequeued;
+ *     MS ms pass after each frame (the player's own work), so that frames
+ *     pile up.  Every frame must come all the same: the node holds the
+ *     event back until the frames before it are dequeued.
  * End: DEC_CMD_STOP, CAPTURE buffers until the one with LAST, then DQBUF
  * must fail with EPIPE and V4L2_EVENT_EOS must have come.
  *
@@ -162,6 +169,7 @@ struct client {
 	FILE *formats_out;	/* -L */
 	unsigned n_errors;	/* buffers that came back with ERROR (-x) */
 	unsigned last_index;	/* the CAPTURE buffer that came with LAST */
+	int hasty_drc_ms;	/* -G: CAPTURE stops at SOURCE_CHANGE; -1 off */
 
 	struct buf out[MAX_BUFS];
 	unsigned n_out;
@@ -1061,6 +1069,15 @@ static void decode(struct client *c, struct stream *s, unsigned end, bool drain)
 			!c->cap_streaming ? "Initialization (waiting for SOURCE_CHANGE)" :
 			"decoding");
 		drain_events(c);
+		if (c->hasty_drc_ms >= 0 && c->cap_streaming &&
+		    pending_src_changes(c) > c->handled_changes) {
+			/* -G: at once, whatever CAPTURE still holds */
+			c->handled_changes = pending_src_changes(c);
+			say("SOURCE_CHANGE before any buffer: CAPTURE stops at once");
+			capture_setup(c, true);
+			progress(c, "Capture setup");
+			continue;
+		}
 		if (c->out_streaming)
 			reclaim_output(c);
 		while (s->next_au < limit && c->out_streaming && queue_au(c, s))
@@ -1109,6 +1126,11 @@ static void decode(struct client *c, struct stream *s, unsigned end, bool drain)
 			if (r == CAP_NONE)
 				break;
 			progress(c, "decoding");
+			if (r == CAP_FRAME && c->hasty_drc_ms >= 0) {
+				/* -G: the player's work, then poll() again */
+				usleep(c->hasty_drc_ms * 1000);
+				break;
+			}
 			if (r == CAP_FRAME)
 				continue;
 			/* LAST: the end of the drain (EOS comes with it), or a
@@ -1177,7 +1199,8 @@ static void usage(void)
 		"usage: dec-client -d DEV -c FOURCC -i IN.hdr -o OUT.md5 [-f FOURCC]\n"
 		"                  [-S N] [-k N:M] [-x CMD] [-X CMD] [-2 FOURCC:IN2.hdr:OUT2.md5]\n"
 		"                  [-t] [-T MS] [-v] [-E N] [-z] [-P] [-R] [-A]\n"
-		"                  [-w OUT.yuv] [-L FORMATS] [-F] [-b BYTES] [-D EXPORTER]\n");
+		"                  [-w OUT.yuv] [-L FORMATS] [-F] [-b BYTES] [-D EXPORTER]\n"
+		"                  [-G MS]\n");
 	exit(2);
 }
 
@@ -1185,6 +1208,7 @@ int main(int argc, char **argv)
 {
 	struct client c = { .fd = -1, .timeout_ms = 10000, .drain_at = -1,
 			    .seek_at = -1, .seek_to = -1, .seek_after_eos = -1,
+			    .hasty_drc_ms = -1,
 			    .lock = PTHREAD_MUTEX_INITIALIZER };
 	const char *in = NULL, *out = NULL, *second = NULL;
 	uint32_t fourcc = 0;
@@ -1192,7 +1216,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	the_client = &c;
-	while ((opt = getopt(argc, argv, "d:c:i:o:f:S:k:x:X:2:tT:vE:zPRAw:L:Fb:D:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:c:i:o:f:S:k:x:X:2:tT:vE:zPRAw:L:Fb:D:G:")) != -1) {
 		switch (opt) {
 		case 'd': c.dev = optarg; break;
 		case 'c': fourcc = parse_fourcc(optarg); break;
@@ -1228,6 +1252,7 @@ int main(int argc, char **argv)
 		case 'F': the_client_expects_failure = true; break;
 		case 'b': c.extra_bpl = atoi(optarg); break;
 		case 'D': c.exporter = optarg; break;
+		case 'G': c.hasty_drc_ms = atoi(optarg); break;
 		default: usage();
 		}
 	}
