@@ -14,12 +14,18 @@ res=${2:?usage: clients.sh CLIPSDIR RESULTDIR EXPECTED}
 expected=${3?usage: clients.sh CLIPSDIR RESULTDIR EXPECTED}
 here=$(cd "$(dirname "$0")" && pwd)
 rc=0
-"$here/vp9-clients.sh" "$clips/vp9" "$res" || rc=1
-"$here/codec-clients.sh" "$clips" "$res/codecs" "$expected" || rc=1
-"$here/drc-clients.sh" "$clips" "$res/drc" || rc=1
-"$here/seek-clients.sh" "$clips" "$res/seek" || rc=1
-"$here/mpv.sh" "$clips" "$res/mpv" || rc=1
-"$here/concurrent.sh" "$clips" "$res/concurrent" || rc=1
-"$here/client-flows.sh" "$clips" "$res/flows" || rc=1
-"$here/formats.sh" "$clips" "$res/formats" || rc=1
+# run SCRIPT ARGS...: one part, and how long it took (the budget, issue 7)
+run() {
+	local t=$SECONDS
+	"$here/$1" "${@:2}" || rc=1
+	echo "clients: $1 took $((SECONDS - t)) s"
+}
+run vp9-clients.sh "$clips/vp9" "$res"
+run codec-clients.sh "$clips" "$res/codecs" "$expected"
+run drc-clients.sh "$clips" "$res/drc"
+run seek-clients.sh "$clips" "$res/seek"
+run mpv.sh "$clips" "$res/mpv"
+run concurrent.sh "$clips" "$res/concurrent"
+run client-flows.sh "$clips" "$res/flows"
+run formats.sh "$clips" "$res/formats"
 exit $rc
