@@ -122,7 +122,7 @@ static int vidioc_s_fmt_vid_out(struct file *file, void *priv,
 	 */
 	memset(cap.plane_fmt, 0, sizeof(cap.plane_fmt));
 	daedalus_cap_fmt_fill(&cap, daedalus_find_raw_fmt(cap.pixelformat) ?
-			      cap.pixelformat : V4L2_PIX_FMT_NV12,
+			      cap.pixelformat : V4L2_PIX_FMT_YUV420,
 			      ctx->out_fmt.width, ctx->out_fmt.height);
 	daedalus_copy_colorimetry(&cap, &ctx->out_fmt);
 	spin_lock(&ctx->lock);

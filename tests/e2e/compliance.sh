@@ -18,6 +18,8 @@ set -uo pipefail
 node=${1:?usage: compliance.sh NODE RESULTDIR [options]}
 res=${2:?usage: compliance.sh NODE RESULTDIR [options]}
 shift 2
+# what the PASS/FAIL lines name: COMPLIANCE_LABEL, else the options
+label=${COMPLIANCE_LABEL:-$*}
 mkdir -p "$res"
 log=$res/compliance.log
 
@@ -41,12 +43,12 @@ node_named() { # the first video node whose name is $1
 timeout -k 10 600 v4l2-compliance -d "$node" "$@" > "$log" 2>&1
 summary=$(summary_of "$log")
 if [ -z "$summary" ]; then
-	echo "FAIL v4l2-compliance $*: no summary (crashed or timed out); see $log"
+	echo "FAIL v4l2-compliance $label: no summary (crashed or timed out); see $log"
 	tail -5 "$log"
 	exit 1
 fi
 if [[ $summary =~ Failed:\ 0, ]]; then
-	echo "PASS v4l2-compliance $*: $summary"
+	echo "PASS v4l2-compliance $label: $summary"
 	exit 0
 fi
 
@@ -54,43 +56,57 @@ ours=$(fails_of "$log")
 excused=
 why=()
 ref=
+refname=
 unload=
-if modprobe_ref vicodec && ref=$(node_named stateful-decoder); then
+# the reference's results do not change within a boot: with
+# COMPLIANCE_REF_DIR they are taken once, kept there, and a reference
+# module the caller loaded stays loaded
+refdir=${COMPLIANCE_REF_DIR:-$res}
+mkdir -p "$refdir"
+loaded() { grep -q "^$1 " /proc/modules; }
+if loaded vicodec; then
+	ref=$(node_named stateful-decoder) && refname=vicodec
+elif modprobe_ref vicodec; then
 	unload=vicodec
-elif modprobe_ref vivid n_devs=1 node_types=0x1 && ref=$(node_named 'vivid-000-vid-cap'); then
-	unload=vivid
+	ref=$(node_named stateful-decoder) && refname=vicodec
+fi
+if [ -z "$ref" ] && modprobe_ref vivid n_devs=1 node_types=0x1 &&
+	ref=$(node_named 'vivid-000-vid-cap'); then
+	refname=vivid unload=vivid
 fi
 if [ -n "$ref" ]; then
-	v4l2-ctl -d "$ref" --list-formats --list-formats-out > "$res/reference-formats.txt" 2>&1
+	[ -s "$refdir/reference-formats.txt" ] ||
+		v4l2-ctl -d "$ref" --list-formats --list-formats-out > "$refdir/reference-formats.txt" 2>&1
 	while IFS= read -r line; do
 		[[ $line =~ fmtdesc.description\ mismatch:\ was\ \'(.*)\',\ expected ]] || continue
 		# v4l2-ctl prints "[i]: 'FOURCC' (description[, flags])"
 		if grep -qF -e "(${BASH_REMATCH[1]})" -e "(${BASH_REMATCH[1]}, " \
-			"$res/reference-formats.txt"; then
+			"$refdir/reference-formats.txt"; then
 			excused+=$line$'\n'
 			excused+=$(grep -E 'not reported by ENUM_FMT' <<< "$ours")$'\n'
-			why+=("the kernel describes the format '${BASH_REMATCH[1]}' for every driver ($unload too)")
+			why+=("the kernel describes the format '${BASH_REMATCH[1]}' for every driver ($refname too)")
 		fi
 	done <<< "$ours"
-	if [ "$unload" = vicodec ]; then
-		v4l2-compliance -d "$ref" > "$res/compliance-vicodec.log" 2>&1
-		same=$(comm -12 <(echo "$ours") <(fails_of "$res/compliance-vicodec.log") |
+	if [ "$refname" = vicodec ]; then
+		[ -s "$refdir/compliance-vicodec.log" ] ||
+			v4l2-compliance -d "$ref" > "$refdir/compliance-vicodec.log" 2>&1
+		same=$(comm -12 <(echo "$ours") <(fails_of "$refdir/compliance-vicodec.log") |
 			grep -v 'fmtdesc.description mismatch')
 		if [ -n "$same" ]; then
 			excused+=$same$'\n'
 			why+=("vicodec fails with the same message on this kernel: ${same//$'\n'/; }")
 		fi
 	fi
-	modprobe_ref -r "$unload"
+	[ -n "$unload" ] && modprobe_ref -r "$unload"
 fi
 own=$(comm -23 <(echo "$ours") <(echo "$excused" | sed '/^$/d' | sort -u) | sed '/^$/d')
 tool=$(v4l2-compliance --version 2>/dev/null | head -1 | awk '{print $2}' | tr -d ,)
 if [ -z "$own" ] && [ -n "$ref" ]; then
-	echo "PASS v4l2-compliance $*: $summary; all failures are v4l-utils $tool vs kernel $(uname -r) uapi mismatches:"
+	echo "PASS v4l2-compliance $label: $summary; all failures are v4l-utils $tool vs kernel $(uname -r) uapi mismatches:"
 	sed 's/^/	/' <<< "$ours"
 	printf '	(proof: %s)\n' "${why[@]}"
 	exit 0
 fi
-echo "FAIL v4l2-compliance $*: $summary"
+echo "FAIL v4l2-compliance $label: $summary"
 sed 's/^/	/' <<< "${own:-$ours}"
 exit 1

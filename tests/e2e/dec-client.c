@@ -63,7 +63,7 @@
  *     took), which are queued again;
  *   -w OUT.yuv: also write each frame, as hashed, to OUT.yuv;
  *   -L FORMATS: write the ENUM_FMT(CAPTURE) list to FORMATS, one line
- *     after S_FMT(OUTPUT) ("init: NV12 YU12 ...") and one at each Capture
+ *     after S_FMT(OUTPUT) ("init: YU12 NV12 ...") and one at each Capture
  *     setup ("setup: ...");
  *   -F: the stream must fail: exit 0 at the first buffer that comes back
  *     with ERROR or ioctl that fails with EIO, 1 if it decodes to the end;
@@ -717,8 +717,8 @@ static const struct rawfmt {
 	uint32_t fourcc;
 	unsigned depth, bps, hsub, vsub, mem_planes, color_planes;
 } rawfmts[] = {
-	{ V4L2_PIX_FMT_NV12, 8, 1, 2, 2, 1, 2 },
 	{ V4L2_PIX_FMT_YUV420, 8, 1, 2, 2, 1, 3 },
+	{ V4L2_PIX_FMT_NV12, 8, 1, 2, 2, 1, 2 },
 	{ V4L2_PIX_FMT_NV12M, 8, 1, 2, 2, 2, 2 },
 	{ V4L2_PIX_FMT_YUV420M, 8, 1, 2, 2, 3, 3 },
 	{ V4L2_PIX_FMT_P010, 10, 2, 2, 2, 1, 2 },

@@ -28,7 +28,7 @@ node=$("$here/find-node.sh") || exit 1
 [ -x "$client" ] || { fail "dec-client: $client not built"; exit 1; }
 offered=$(offered_fourccs "$node")
 have() { [ -f "$clips/$1/clip.hdr" ] && [[ " $offered " == *" $(fourcc_of "$1") "* ]]; }
-all_formats="NV12 YU12 NM12 YM12 P010 NV16 422P YM16 YM24 NV24"
+all_formats="YU12 NV12 NM12 YM12 P010 NV16 422P YM16 YM24 NV24"
 
 # run CLIP NAME ARGS...: dec-client on CLIP, its ENUM_FMT lists in
 # NAME.formats; returns its status
@@ -78,7 +78,7 @@ fi
 for clip in hevc-10 vp9-10 av1-10; do
 	have "$clip" || continue
 	decode "$clip" own
-	lists "$clip" own "P010 NV12 YU12 NM12 YM12"
+	lists "$clip" own "P010 YU12 NV12 NM12 YM12"
 done
 if have hevc-10; then
 	# NV12 from 10 bits: dithered, so near FFmpeg's conversion, not equal

@@ -2,8 +2,10 @@
 # seek-clients.sh CLIPSDIR RESULTDIR: a GStreamer application seeking
 # through the node's v4l2 decoders (gst-seek.py, python3-gi), inside the
 # test VM with a daemon connected: VP9 and H.264 with B-frames, a flushing
-# seek while frames are in flight, then a seek after the end, every frame
-# bit-exact.  A codec the node does not offer is skipped.
+# seek while frames are in flight, then a seek after the end, and (the
+# harness's daemon, $DAEDALUS_VM_DAEMON_PID, stopped meanwhile) a seek
+# during the drain at the end, every frame bit-exact.  A codec the node
+# does not offer is skipped.
 # One PASS/FAIL line per check; exits non-zero on any FAIL.
 set -uo pipefail
 clips=${1:?usage: seek-clients.sh CLIPSDIR RESULTDIR}
@@ -30,8 +32,9 @@ for codec in vp9 h264; do
 		ffmpeg -nostdin -loglevel error -y -i "$file" -c copy "$res/$codec.mkv"
 		file=$res/$codec.mkv
 	fi
-	if timeout -k 10 120 "$here/gst-seek.py" "$el" "$parse" "$file" "$clip/ref.md5" \
-		"$res/$codec.md5" > "$res/$codec.log" 2>&1; then
+	if timeout -k 10 180 "$here/gst-seek.py" "$el" "$parse" "$file" "$clip/ref.md5" \
+		"$res/$codec.md5" ${DAEDALUS_VM_DAEMON_PID:+"$DAEDALUS_VM_DAEMON_PID"} \
+		> "$res/$codec.log" 2>&1; then
 		pass "gst-$el seeks: $(tail -1 "$res/$codec.log" | sed 's/^gst-seek: //')"
 	else
 		fail "gst-$el seeks: $(tail -1 "$res/$codec.log")"

@@ -2,7 +2,8 @@
 # support-matrix.sh SHAREDIR: writes the support matrix (codec x client x
 # flow x kernel) of a scripts/test run as Markdown on stdout, from the
 # PASS/FAIL lines the guest-side checks printed into each kernel's console
-# log (SHAREDIR/<kernel>/console.log).  scripts/test writes it to
+# logs (SHAREDIR/<kernel>/console.log, SHAREDIR/<kernel>-failures/
+# console.log).  scripts/test writes it to
 # docs/support-matrix.md; nobody edits that file by hand.
 set -euo pipefail
 share=${1:?usage: support-matrix.sh SHAREDIR}
@@ -16,7 +17,9 @@ done
 rows() {
 	local k line verdict rest codec client flow
 	for k in "${kernels[@]}"; do
-		tr -d '\r' < "$share/$k/console.log" | grep -E '^(PASS|FAIL) ' | while IFS= read -r line; do
+		# the e2e boot, and the one without a daemon (compliance-codecs.sh)
+		cat "$share/$k/console.log" "$share/$k-failures/console.log" 2> /dev/null |
+			tr -d '\r' | grep -E '^(PASS|FAIL) ' | while IFS= read -r line; do
 			verdict=${line%% *} rest=${line#* }
 			rest=${rest%%:*}
 			# "CLIENT[ FLOW]": FFmpeg's and GStreamer's checks
@@ -35,6 +38,8 @@ rows() {
 				client=dec-client ;;
 			"formats "*) read -r _ codec flow <<< "$rest"
 				client=dec-client flow="format ${flow:-lists}" ;;
+			"v4l2-compliance "*" streaming") read -r _ codec _ <<< "$rest"
+				client=v4l2-compliance flow="-s (streaming)" ;;
 			*) continue ;;
 			esac
 			printf '%s\t%s\t%s\t%s\t%s\n' "$codec" "$client" "$flow" "$k" "$verdict"

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# compliance-codecs.sh CLIPSDIR RESULTDIR: v4l2-compliance -s (streaming)
+# for every codec, inside the test VM run with --no-daemon (this script
+# starts its own daedalusd).  CLIPSDIR/<codec>/ are make-clip.sh outputs.
+#
+# v4l2-compliance streams the OUTPUT format a freshly opened node has, and
+# its streaming tests reopen the node: it cannot be told another codec.  A
+# new context starts with the first codec the daemon decodes, so the
+# daemon is told to decode one codec at a time (a configuration with every
+# other codec disabled, then SIGHUP for the next), and each codec streams
+# its own clip (--stream-from-hdr FOURCC=FILE: a stream of another codec
+# would decode to nothing and prove nothing).  Where the kernel has
+# vicodec, the CAPTURE buffers of the DMABUF test are dma-bufs it exports.
+# compliance.sh judges each run: 0 failures beyond those vicodec, the
+# kernel's reference stateful decoder, has on the same kernel.
+# One PASS/FAIL line per codec; exits non-zero on any FAIL.
+set -uo pipefail
+clips=${1:?usage: compliance-codecs.sh CLIPSDIR RESULTDIR}
+res=${2:?usage: compliance-codecs.sh CLIPSDIR RESULTDIR}
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/e2e/lib.sh
+. "$here/lib.sh"
+mkdir -p "$res"
+node=$("$here/find-node.sh") || exit 1
+connected=/sys/class/misc/daedalus-v4l2/connected
+codecs="vp9 vp8 h264 hevc mpeg2 mpeg4 av1"
+
+# config CODEC: every codec but CODEC disabled; CODEC as built in
+config() {
+	local c
+	echo '[decoders]'
+	for c in $codecs; do [ "$c" = "$1" ] || echo "$c="; done
+}
+
+modprobe_() {
+	if [ -n "${DAEDALUS_VM_MODDIR:-}" ]; then modprobe -d "$DAEDALUS_VM_MODDIR" "$@"; else modprobe "$@"; fi
+} 2> /dev/null
+# vicodec, where the kernel has it: the exporter of the DMABUF test's
+# CAPTURE buffers, and the reference compliance.sh compares failures with
+# (its results taken once, in $COMPLIANCE_REF_DIR)
+expbuf=()
+if modprobe_ vicodec multiplanar=1; then
+	for d in /sys/class/video4linux/video*; do
+		[ "$(cat "$d/name")" = stateful-decoder ] && expbuf=(-e "/dev/$(basename "$d")")
+	done
+fi
+export COMPLIANCE_REF_DIR=$res/reference
+
+conf=$res/daedalusd.conf
+daemon=
+for codec in $codecs; do
+	[ -f "$clips/$codec/clip.hdr" ] || continue
+	fourcc=$(fourcc_of "$codec")
+	config "$codec" > "$conf"
+	if [ -z "$daemon" ]; then
+		"$DAEDALUS_BUILD_DIR/daemon-elements/daedalusd" --config "$conf" \
+			> "$res/daemon.log" 2>&1 &
+		daemon=$!
+	else
+		kill -HUP "$daemon"
+	fi
+	# the node offers that codec alone once the daemon is (re)connected
+	for ((i = 0; i < 600; i++)); do
+		[ "$(cat "$connected")" = 1 ] && [ "$(offered_fourccs "$node")" = "$fourcc " ] && break
+		sleep 0.1
+	done
+	if [ "$(offered_fourccs "$node")" != "$fourcc " ]; then
+		fail "v4l2-compliance $codec streaming: the node offers '$(offered_fourccs "$node")', not $fourcc alone"
+		tail -3 "$res/daemon.log"
+		continue
+	fi
+	# -v: each buffer dequeued, to see that frames came back
+	COMPLIANCE_LABEL="$codec streaming" "$here/compliance.sh" "$node" "$res/$codec" -v -s10 \
+		--stream-from-hdr "$fourcc=$clips/$codec/clip.hdr" "${expbuf[@]}" > "$res/$codec.out"
+	rc=$?
+	cat "$res/$codec.out"
+	if [ $rc -ne 0 ]; then
+		fails=$((fails + 1))
+		continue
+	fi
+	passed=$((passed + 1))
+	# v4l2-compliance tests a stateful decoder only when it knows every
+	# coded format of the node (1.22 knows no AV01): otherwise it takes
+	# the node for a plain m2m device, whose tests it ran instead
+	if grep -q 'test MMAP (no poll)' "$res/$codec/compliance.log"; then
+		echo "NOTE v4l2-compliance $codec streaming: v4l2-compliance $(v4l2-compliance --version | awk '{ print $2; exit }' | tr -d ,) does not know $fourcc as a stateful decoder format: it ran the plain m2m streaming tests"
+	elif ! grep -qE 'Cap Buffer: [0-9]+ Sequence: [0-9]+ Field: [A-Za-z]+ Size: [1-9]' \
+		"$res/$codec/compliance.log"; then
+		# the stream really decoded: frames came back on CAPTURE
+		fail "v4l2-compliance $codec streaming: no frame came back on CAPTURE"
+	fi
+	if [ ${#expbuf[@]} -gt 0 ] &&
+		! grep -q 'test DMABUF (select): OK' "$res/$codec/compliance.log"; then
+		fail "v4l2-compliance $codec streaming: the DMABUF test did not run"
+	fi
+done
+[ -n "$daemon" ] && { kill -INT "$daemon" 2> /dev/null; wait "$daemon" 2> /dev/null; }
+modprobe_ -r vicodec
+[ ${#expbuf[@]} -gt 0 ] || echo "NOTE compliance-codecs: no dma-buf exporter (vicodec) on $(uname -r): DMABUF not tested here"
+echo "compliance-codecs: $passed passed, $fails failed"
+[ "$fails" -eq 0 ]
