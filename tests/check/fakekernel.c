@@ -57,6 +57,7 @@ struct _FakeKernel
   gboolean have_hello;
   guint n_hellos;               /* daemon HELLOs accepted */
   struct daedalus_msg_hello hello;
+  struct daedalus_msg_hello first_hello;
   GArray *consumed;
   GArray *frames;
   GArray *formats;
@@ -263,6 +264,8 @@ handle (FakeKernel * fk, const guint8 * data, gsize len)
       goto done;
     }
     memcpy (&fk->hello, data, sizeof (fk->hello));
+    if (!fk->have_hello)
+      memcpy (&fk->first_hello, data, sizeof (fk->first_hello));
     fk->have_hello = TRUE;
     fk->n_hellos++;
     goto done;
@@ -651,6 +654,21 @@ fake_kernel_hello_has (FakeKernel * fk, guint32 codec)
   g_mutex_lock (&fk->lock);
   for (i = 0; i < fk->hello.num_codecs; i++)
     has |= fk->hello.codecs[i] == codec;
+  g_mutex_unlock (&fk->lock);
+  return has;
+}
+
+/* whether the daemon's first HELLO listed @codec (a later one may have
+ * replaced it already) */
+gboolean
+fake_kernel_first_hello_has (FakeKernel * fk, guint32 codec)
+{
+  gboolean has = FALSE;
+  guint i;
+
+  g_mutex_lock (&fk->lock);
+  for (i = 0; fk->have_hello && i < fk->first_hello.num_codecs; i++)
+    has |= fk->first_hello.codecs[i] == codec;
   g_mutex_unlock (&fk->lock);
   return has;
 }

@@ -98,6 +98,8 @@ GArray *fake_kernel_get_formats (FakeKernel * fk);
 GArray *fake_kernel_get_drain_done (FakeKernel * fk);
 /* whether the daemon's latest HELLO lists @codec */
 gboolean fake_kernel_hello_has (FakeKernel * fk, guint32 codec);
+/* whether the daemon's first HELLO lists @codec */
+gboolean fake_kernel_first_hello_has (FakeKernel * fk, guint32 codec);
 
 /* STREAM_ERRORs received, of any stream */
 gboolean fake_kernel_wait_errors (FakeKernel * fk, guint n, guint timeout_ms);
