@@ -1210,6 +1210,26 @@ daedalusd_config_describe (DaedalusdConfig * config)
   return g_string_free (s, FALSE);
 }
 
+/* Held while GStreamer's registry is updated (the daemon does that in a
+ * thread of its own) and while a stream's bin is made from it: an update
+ * replaces the features of the plugins it scans again (the v4l2 plugin's,
+ * whenever the video devices changed), and a bin made meanwhile met
+ * factories that were going away ("link has no sink", seen on the 6.12
+ * debug kernel).  Recursive: making a bin may make bins. */
+static GRecMutex registry_lock;
+
+void
+daedalusd_registry_lock (void)
+{
+  g_rec_mutex_lock (&registry_lock);
+}
+
+void
+daedalusd_registry_unlock (void)
+{
+  g_rec_mutex_unlock (&registry_lock);
+}
+
 /**
  * daedalusd_config_make_bin:
  *
@@ -1234,7 +1254,9 @@ daedalusd_config_make_bin (DaedalusdConfig * config, guint32 fourcc,
         _("No usable decoder template for %s."), dec ? dec->codec->name : "?");
     return NULL;
   }
+  daedalusd_registry_lock ();
   bin = make_template_bin (dec->template, &dynamic, &why, &err);
+  daedalusd_registry_unlock ();
   if (bin) {
     daedalusd_guard_loopback (bin, config->sysfs_root);
   } else {

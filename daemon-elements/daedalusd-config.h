@@ -98,6 +98,8 @@ const DaedalusdDecoder *daedalusd_config_get_decoder (DaedalusdConfig *
 guint daedalusd_config_usable_codecs (DaedalusdConfig * config,
     guint32 * codecs, guint max_codecs);
 
+void daedalusd_registry_lock (void);
+void daedalusd_registry_unlock (void);
 GstElement *daedalusd_config_make_bin (DaedalusdConfig * config,
     guint32 fourcc, GError ** error);
 

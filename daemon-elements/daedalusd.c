@@ -245,8 +245,11 @@ reload_thread (gpointer data)
 {
   App *app = data;
 
+  /* no stream's bin is made from a registry half updated */
+  daedalusd_registry_lock ();
   gst_update_registry ();
   app->reloaded = load_config (app, &app->reload_error);
+  daedalusd_registry_unlock ();
   g_idle_add (reload_done, app);
   return NULL;
 }

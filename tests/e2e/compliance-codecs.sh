@@ -62,6 +62,9 @@ modprobe_() {
 # -D, with buffers from vicodec's encoder)
 modprobe_ vicodec multiplanar=1
 export COMPLIANCE_REF_DIR=$res/reference
+# a run takes under a minute; a stream that fails leaves v4l2-compliance
+# asleep in a blocking DQEVENT
+export COMPLIANCE_TIMEOUT=${COMPLIANCE_TIMEOUT:-300}
 
 conf=$res/daedalusd.conf
 daemon=
@@ -70,8 +73,11 @@ for codec in $codecs; do
 	fourcc=$(fourcc_of "$codec")
 	config "$codec" > "$conf"
 	if [ -z "$daemon" ]; then
-		"$DAEDALUS_BUILD_DIR/daemon-elements/daedalusd" --config "$conf" \
-			> "$res/daemon.log" 2>&1 &
+		# the registry updated before it connects (GStreamer's own
+		# rule), not in the background: v4l2-compliance gives the first
+		# stream 1 s to say its format
+		GST_REGISTRY_UPDATE=yes "$DAEDALUS_BUILD_DIR/daemon-elements/daedalusd" \
+			--config "$conf" > "$res/daemon.log" 2>&1 &
 		daemon=$!
 	else
 		kill -HUP "$daemon"
