@@ -119,9 +119,6 @@ fi
 # kept writing into the first dma-buf of an index), exported by vicodec's
 # encoder where the kernel has it (our debug kernels; Debian's has no
 # v4l2-mem2mem, nor udmabuf or dma-heaps)
-modprobe_() {
-	if [ -n "${DAEDALUS_VM_MODDIR:-}" ]; then modprobe -d "$DAEDALUS_VM_MODDIR" "$@"; else modprobe "$@"; fi
-} 2> /dev/null
 if modprobe_ vicodec multiplanar=1; then
 	enc=
 	for d in /sys/class/video4linux/video*; do

@@ -35,10 +35,11 @@ connected=/sys/class/misc/daedalus-v4l2/connected
 all_codecs="vp9 vp8 h264 hevc mpeg2 mpeg4 av1"
 shift 2
 codecs=${*:-vp9 vp8}
+tool="v4l2-compliance $(v4l2-compliance --version | awk '{ print $2; exit }' | tr -d ,)"
 for c in h264 hevc mpeg2 mpeg4 av1; do
 	[[ " $codecs " == *" $c "* ]] && continue
 	case $c in
-	av1) echo "NOTE v4l2-compliance av1 streaming: not run: v4l2-compliance $(v4l2-compliance --version | awk '{ print $2; exit }' | tr -d ,) knows no AV01 and streams the node as a plain m2m device (issue 8)" ;;
+	av1) echo "NOTE v4l2-compliance av1 streaming: not run: $tool knows no AV01 and streams the node as a plain m2m device (issue 8)" ;;
 	*) echo "NOTE v4l2-compliance $c streaming: not run: the node raises SOURCE_CHANGE at the decoder's first picture, which avdec gives only after more than the two access units v4l2-compliance queues (issue 8)" ;;
 	esac
 done
@@ -50,9 +51,6 @@ config() {
 	for c in $all_codecs; do [ "$c" = "$1" ] || echo "$c="; done
 }
 
-modprobe_() {
-	if [ -n "${DAEDALUS_VM_MODDIR:-}" ]; then modprobe -d "$DAEDALUS_VM_MODDIR" "$@"; else modprobe "$@"; fi
-} 2> /dev/null
 # vicodec, where the kernel has it: the reference compliance.sh compares
 # failures with (its results taken once, in $COMPLIANCE_REF_DIR).  It is
 # no exporter for the DMABUF test: v4l2-compliance allocates the dma-bufs
@@ -106,7 +104,7 @@ for codec in $codecs; do
 	# coded format of the node (1.22 knows no AV01): otherwise it takes
 	# the node for a plain m2m device, whose tests it ran instead
 	if grep -q 'test MMAP (no poll)' "$res/$codec/compliance.log"; then
-		echo "NOTE v4l2-compliance $codec streaming: v4l2-compliance $(v4l2-compliance --version | awk '{ print $2; exit }' | tr -d ,) does not know $fourcc as a stateful decoder format: it ran the plain m2m streaming tests"
+		echo "NOTE v4l2-compliance $codec streaming: $tool does not know $fourcc as a stateful decoder format: it ran the plain m2m streaming tests"
 	elif ! grep -qE 'Cap Buffer: [0-9]+ Sequence: [0-9]+ Field: [A-Za-z]+ Size: [1-9]' \
 		"$res/$codec/compliance.log"; then
 		# the stream really decoded: frames came back on CAPTURE

@@ -10,6 +10,12 @@ offered_fourccs() {
 	v4l2-ctl -d "$1" --list-formats-out | sed -n "s/.*\[[0-9]*\]: '\(....\)'.*/\1/p" | tr '\n' ' '
 }
 
+# modprobe_ MODULE [ARGS]: modprobe from the debug kernels' module tree
+# when the VM has one (tests/vm/README.md), quietly
+modprobe_() {
+	if [ -n "${DAEDALUS_VM_MODDIR:-}" ]; then modprobe -d "$DAEDALUS_VM_MODDIR" "$@"; else modprobe "$@"; fi
+} 2> /dev/null
+
 # fourcc_of CODEC[-VARIANT]: the V4L2 fourcc of a make-clip.sh codec
 fourcc_of() {
 	case ${1%%-*} in
