@@ -645,15 +645,25 @@ fake_kernel_wait_errors (FakeKernel * fk, guint n, guint timeout_ms)
   return wait_for (fk, &fk->errors, NULL, NULL, n, timeout_ms);
 }
 
+/* whether @hello lists @codec; fk->lock held */
+static gboolean
+hello_lists (const struct daedalus_msg_hello *hello, guint32 codec)
+{
+  guint i;
+
+  for (i = 0; i < hello->num_codecs; i++)
+    if (hello->codecs[i] == codec)
+      return TRUE;
+  return FALSE;
+}
+
 gboolean
 fake_kernel_hello_has (FakeKernel * fk, guint32 codec)
 {
-  gboolean has = FALSE;
-  guint i;
+  gboolean has;
 
   g_mutex_lock (&fk->lock);
-  for (i = 0; i < fk->hello.num_codecs; i++)
-    has |= fk->hello.codecs[i] == codec;
+  has = hello_lists (&fk->hello, codec);
   g_mutex_unlock (&fk->lock);
   return has;
 }
@@ -663,12 +673,10 @@ fake_kernel_hello_has (FakeKernel * fk, guint32 codec)
 gboolean
 fake_kernel_first_hello_has (FakeKernel * fk, guint32 codec)
 {
-  gboolean has = FALSE;
-  guint i;
+  gboolean has;
 
   g_mutex_lock (&fk->lock);
-  for (i = 0; fk->have_hello && i < fk->first_hello.num_codecs; i++)
-    has |= fk->first_hello.codecs[i] == codec;
+  has = fk->have_hello && hello_lists (&fk->first_hello, codec);
   g_mutex_unlock (&fk->lock);
   return has;
 }

@@ -401,6 +401,18 @@ static unsigned pending_src_changes(struct client *c)
 	return n;
 }
 
+/* whether a SOURCE_CHANGE came that the main thread has not acted upon
+ * yet; it acts upon it (and every other that came) now */
+static bool take_src_change(struct client *c)
+{
+	unsigned n = pending_src_changes(c);
+
+	if (n <= c->handled_changes)
+		return false;
+	c->handled_changes = n;
+	return true;
+}
+
 static void subscribe(struct client *c)
 {
 	struct v4l2_event_subscription sub = { .type = V4L2_EVENT_SOURCE_CHANGE };
@@ -1069,10 +1081,8 @@ static void decode(struct client *c, struct stream *s, unsigned end, bool drain)
 			!c->cap_streaming ? "Initialization (waiting for SOURCE_CHANGE)" :
 			"decoding");
 		drain_events(c);
-		if (c->hasty_drc_ms >= 0 && c->cap_streaming &&
-		    pending_src_changes(c) > c->handled_changes) {
+		if (c->hasty_drc_ms >= 0 && c->cap_streaming && take_src_change(c)) {
 			/* -G: at once, whatever CAPTURE still holds */
-			c->handled_changes = pending_src_changes(c);
 			say("SOURCE_CHANGE before any buffer: CAPTURE stops at once");
 			capture_setup(c, true);
 			progress(c, "Capture setup");
@@ -1092,8 +1102,7 @@ static void decode(struct client *c, struct stream *s, unsigned end, bool drain)
 		}
 
 		/* Initialization ends with SOURCE_CHANGE */
-		if (!c->cap_streaming && pending_src_changes(c) > c->handled_changes) {
-			c->handled_changes = pending_src_changes(c);
+		if (!c->cap_streaming && take_src_change(c)) {
 			capture_setup(c, false);
 			progress(c, "Capture setup");
 		}
@@ -1144,8 +1153,7 @@ static void decode(struct client *c, struct stream *s, unsigned end, bool drain)
 				done = true;
 				break;
 			}
-			if (pending_src_changes(c) > c->handled_changes) {
-				c->handled_changes = pending_src_changes(c);
+			if (take_src_change(c)) {
 				if (!c->keep_on_drc || !keep_buffers(c))
 					capture_setup(c, true);
 				continue;
