@@ -19,6 +19,7 @@
 #endif
 
 #include <errno.h>
+#include <string.h>
 
 #include <glib/gi18n-lib.h>
 
@@ -318,6 +319,78 @@ make_daedalus_element (Daedalusd * daemon, const gchar * factory, guint64 id)
   return el;
 }
 
+/* ---- the headers' FORMAT ------------------------------------------- */
+
+/* A parser's caps are the stream's headers: the kernel learns the format
+ * from them (and raises SOURCE_CHANGE) before the decoder has given a
+ * picture, which may take many access units (frame threads, reordering).
+ * Only the first one counts (gst_daedalus_stream_send_header_format()). */
+static GstPadProbeReturn
+on_parsed_caps (GstPad * pad, GstPadProbeInfo * info, gpointer stream)
+{
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  GstCaps *caps;
+  gint ret;
+
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+    return GST_PAD_PROBE_OK;
+  gst_event_parse_caps (event, &caps);
+  ret = gst_daedalus_stream_send_header_format (stream, caps);
+  GST_DEBUG_OBJECT (pad, "stream %" G_GUINT64_FORMAT ": FORMAT from %"
+      GST_PTR_FORMAT ": %s", gst_daedalus_stream_get_id (stream), caps,
+      ret == 0 ? "sent" : ret == 1 ? "not sent" : g_strerror (-ret));
+  /* once one is sent, the decoder's FORMATs follow */
+  return ret == 1 ? GST_PAD_PROBE_OK : GST_PAD_PROBE_REMOVE;
+}
+
+static void
+watch_parser (GstElement * el, GstDaedalusStream * stream)
+{
+  GstElementFactory *factory = gst_element_get_factory (el);
+  const gchar *klass;
+  GstPad *pad;
+
+  if (!factory)
+    return;
+  klass = gst_element_factory_get_metadata (factory,
+      GST_ELEMENT_METADATA_KLASS);
+  if (!klass || !strstr (klass, "Parser") || !strstr (klass, "Video"))
+    return;
+  pad = gst_element_get_static_pad (el, "src");
+  if (!pad)
+    return;
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      on_parsed_caps, gst_object_ref (stream), gst_object_unref);
+  gst_object_unref (pad);
+}
+
+static void
+on_deep_element_added (GstBin * bin, GstBin * sub_bin, GstElement * el,
+    GstDaedalusStream * stream)
+{
+  watch_parser (el, stream);
+}
+
+/* Every video parser of @bin, now and added later (parsebin, decodebin),
+ * tells the kernel the format of @stream from its headers. */
+static void
+watch_headers (GstElement * bin, GstDaedalusStream * stream)
+{
+  GstIterator *it;
+  GValue item = G_VALUE_INIT;
+
+  g_signal_connect_data (bin, "deep-element-added",
+      G_CALLBACK (on_deep_element_added), gst_object_ref (stream),
+      (GClosureNotify) gst_object_unref, 0);
+  it = gst_bin_iterate_recurse (GST_BIN (bin));
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    watch_parser (g_value_get_object (&item), stream);
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+}
+
 static void
 start_stream (Daedalusd * daemon, GstDaedalusStream * stream)
 {
@@ -354,6 +427,7 @@ start_stream (Daedalusd * daemon, GstDaedalusStream * stream)
     g_error_free (err);
     return;
   }
+  watch_headers (bin, stream);
   src = make_daedalus_element (daemon, "daedalussrc", id);
   sink = make_daedalus_element (daemon, "daedalussink", id);
   if (!src || !sink) {

@@ -49,10 +49,6 @@
 GST_DEBUG_CATEGORY_STATIC (gst_daedalus_sink_debug);
 #define GST_CAT_DEFAULT gst_daedalus_sink_debug
 
-/* CAPTURE buffers we ask for: frames are copied, the decoder keeps its
- * references in its own memory */
-#define MIN_CAPTURE_BUFFERS 4
-
 struct _GstDaedalusSink
 {
   GstBaseSink parent;
@@ -231,58 +227,27 @@ gst_daedalus_sink_event (GstBaseSink * bsink, GstEvent * event)
   return GST_BASE_SINK_CLASS (parent_class)->event (bsink, event);
 }
 
-/* Fills FORMAT's pixel format and bit depth for frames like in_info's:
- * the stream's own raw format, which the node offers first, and its real
- * depth.  A kernel older than protocol 1.3 takes 8-bit NV12 only. */
-static gboolean
-stream_raw_format (GstDaedalusSink * self, GstDaedalusStream * stream,
-    struct daedalus_msg_format *fmt)
-{
-  GstVideoFormat vformat = GST_VIDEO_INFO_FORMAT (&self->in_info);
-
-  if (gst_daedalus_connection_get_kernel_minor (self->conn) < 3) {
-    fmt->pixelformat = V4L2_PIX_FMT_NV12;
-    fmt->bit_depth = 8;
-    return TRUE;
-  }
-  fmt->pixelformat = gst_daedalus_video_format_to_stream_raw (vformat);
-  fmt->bit_depth = gst_daedalus_video_format_bit_depth (vformat);
-  if (fmt->pixelformat)
-    return TRUE;
-
-  GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-      (_("The decoder gives %s video, which no V4L2 pixel format can "
-              "describe."), gst_video_format_to_string (vformat)),
-      ("stream %" G_GUINT64_FORMAT ": no raw format of the node has this "
-          "chroma", gst_daedalus_stream_get_id (stream)));
-  return FALSE;
-}
-
 static gint
 send_format (GstDaedalusSink * self, GstDaedalusStream * stream)
 {
-  struct daedalus_msg_format fmt = { {0,}, };
+  struct daedalus_msg_format fmt;
   GstVideoInfo *info = &self->in_info;
+  GstVideoFormat vformat = GST_VIDEO_INFO_FORMAT (info);
   gint ret;
 
-  fmt.epoch = gst_daedalus_stream_get_epoch (stream);
-  if (!stream_raw_format (self, stream, &fmt))
+  if (!gst_daedalus_stream_fill_format (stream, &fmt, info, vformat)) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+        (_("The decoder gives %s video, which no V4L2 pixel format can "
+                "describe."), gst_video_format_to_string (vformat)),
+        ("stream %" G_GUINT64_FORMAT ": no raw format of the node has this "
+            "chroma", gst_daedalus_stream_get_id (stream)));
     return -EINVAL;
-  fmt.width = GST_VIDEO_INFO_WIDTH (info);
-  fmt.height = GST_VIDEO_INFO_HEIGHT (info);
-  fmt.visible_left = 0;
-  fmt.visible_top = 0;
-  fmt.visible_width = fmt.width;
-  fmt.visible_height = fmt.height;
-  fmt.min_buffers = MIN_CAPTURE_BUFFERS;
-  gst_daedalus_colorimetry_to_v4l2 (&info->colorimetry, &fmt.colorspace,
-      &fmt.xfer_func, &fmt.ycbcr_enc, &fmt.quantization);
+  }
 
   GST_INFO_OBJECT (self, "stream %" G_GUINT64_FORMAT ": FORMAT %"
       GST_FOURCC_FORMAT " %ux%u, %u bits (decoded as %s)",
       gst_daedalus_stream_get_id (stream), GST_FOURCC_ARGS (fmt.pixelformat),
-      fmt.width, fmt.height, fmt.bit_depth,
-      gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (info)));
+      fmt.width, fmt.height, fmt.bit_depth, gst_video_format_to_string (vformat));
   ret = gst_daedalus_stream_send_format (stream, &fmt);
   if (ret == -EINVAL) {
     /* the node cannot take this format (a size beyond its limits, say):

@@ -216,6 +216,85 @@ gst_daedalus_video_format_to_stream_raw (GstVideoFormat format)
   return best;
 }
 
+/* The planar formats software decoders (avdec, libvpx, dav1d) give, by
+ * chroma subsampling and luma depth. */
+static const struct
+{
+  const gchar *chroma;
+  guint depth;
+  GstVideoFormat format;
+} planar[] = {
+  {"4:2:0", 8, GST_VIDEO_FORMAT_I420},
+  {"4:2:0", 10, GST_VIDEO_FORMAT_I420_10LE},
+  {"4:2:0", 12, GST_VIDEO_FORMAT_I420_12LE},
+  {"4:2:2", 8, GST_VIDEO_FORMAT_Y42B},
+  {"4:2:2", 10, GST_VIDEO_FORMAT_I422_10LE},
+  {"4:2:2", 12, GST_VIDEO_FORMAT_I422_12LE},
+  {"4:4:4", 8, GST_VIDEO_FORMAT_Y444},
+  {"4:4:4", 10, GST_VIDEO_FORMAT_Y444_10LE},
+  {"4:4:4", 12, GST_VIDEO_FORMAT_Y444_12LE},
+  {"4:0:0", 8, GST_VIDEO_FORMAT_GRAY8},
+};
+
+/**
+ * gst_daedalus_parsed_video_format:
+ * @caps: a parser's output (h264parse, vp9parse, mpegvideoparse, ...)
+ *
+ * The frames a software decoder gives for the stream of @caps, known
+ * from its headers before anything is decoded: the planar format of its
+ * "chroma-format" and "bit-depth-luma".  Caps without them
+ * (mpegvideoparse, mpeg4videoparse, VP8) are 8-bit 4:2:0, what MPEG-2,
+ * MPEG-4 Part 2 and VP8 are but in MPEG-2's 4:2:2 and High and MPEG-4's
+ * studio profiles.  RGB-coded streams (matrix RGB) are not told: a
+ * decoder gives them as RGB, which the node cannot serve.
+ *
+ * Returns: the format, or %GST_VIDEO_FORMAT_UNKNOWN when @caps do not
+ * tell (no size yet, another sampling, another profile)
+ */
+GstVideoFormat
+gst_daedalus_parsed_video_format (const GstCaps * caps)
+{
+  const GstStructure *s;
+  const gchar *chroma, *profile, *colorimetry;
+  GstVideoColorimetry cinfo;
+  gint width = 0, height = 0;
+  guint depth = 8, i;
+
+  if (!caps || gst_caps_get_size (caps) != 1)
+    return GST_VIDEO_FORMAT_UNKNOWN;
+  s = gst_caps_get_structure (caps, 0);
+  if (!gst_structure_get_int (s, "width", &width) ||
+      !gst_structure_get_int (s, "height", &height) || width <= 0 ||
+      height <= 0)
+    return GST_VIDEO_FORMAT_UNKNOWN;
+  colorimetry = gst_structure_get_string (s, "colorimetry");
+  if (colorimetry && gst_video_colorimetry_from_string (&cinfo, colorimetry)
+      && cinfo.matrix == GST_VIDEO_COLOR_MATRIX_RGB)
+    return GST_VIDEO_FORMAT_UNKNOWN;
+
+  chroma = gst_structure_get_string (s, "chroma-format");
+  if (chroma) {
+    if (gst_structure_has_field (s, "bit-depth-luma") &&
+        !gst_structure_get_uint (s, "bit-depth-luma", &depth))
+      return GST_VIDEO_FORMAT_UNKNOWN;
+  } else if (gst_structure_has_name (s, "video/mpeg") ||
+      gst_structure_has_name (s, "video/x-vp8")) {
+    profile = gst_structure_get_string (s, "profile");
+    if (profile && (g_str_equal (profile, "4:2:2") ||
+            g_str_equal (profile, "high") || g_str_has_suffix (profile,
+                "-studio")))
+      return GST_VIDEO_FORMAT_UNKNOWN;
+    chroma = "4:2:0";
+  } else {
+    return GST_VIDEO_FORMAT_UNKNOWN;
+  }
+  for (i = 0; i < G_N_ELEMENTS (planar); i++) {
+    if (planar[i].depth == depth && g_str_equal (planar[i].chroma, chroma))
+      return planar[i].format;
+  }
+  return GST_VIDEO_FORMAT_UNKNOWN;
+}
+
 /* Maps @cinfo to V4L2 enums; 0 (V4L2_*_DEFAULT) where GStreamer does not
  * know the value, which the kernel reads as "keep". */
 void

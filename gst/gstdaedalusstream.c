@@ -20,7 +20,9 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/videodev2.h>
 
+#include "gstdaedalusformat.h"
 #include "gstdaedalusprivate.h"
 #include "gstdaedalusprotocol.h"
 
@@ -36,6 +38,11 @@ struct _GstDaedalusStream
   GstDaedalusConnection *conn;
   struct daedalus_msg_stream_open info;
   guint64 id;
+
+  /* Orders the FORMATs of the stream: held over the decision to send one
+   * and its write (a write to the kernel never blocks), so that the
+   * headers' FORMAT never overtakes the decoder's.  Taken before lock. */
+  GMutex format_lock;
 
   /* Protects everything below.  Taken by the reader thread and by the
    * elements' streaming threads, never held while calling out. */
@@ -125,6 +132,7 @@ event_free (GstDaedalusEvent * event)
 static void
 gst_daedalus_stream_init (GstDaedalusStream * stream)
 {
+  g_mutex_init (&stream->format_lock);
   g_mutex_init (&stream->lock);
   g_cond_init (&stream->cond);
   g_queue_init (&stream->events);
@@ -143,6 +151,7 @@ gst_daedalus_stream_finalize (GObject * object)
       (GDestroyNotify) gst_daedalus_capture_buffer_unref);
   g_hash_table_unref (stream->capture);
   gst_object_unref (stream->conn);
+  g_mutex_clear (&stream->format_lock);
   g_mutex_clear (&stream->lock);
   g_cond_clear (&stream->cond);
 
@@ -588,8 +597,46 @@ gst_daedalus_stream_send_consumed (GstDaedalusStream * stream, guint64 cookie,
   return send_msg (stream, &msg, sizeof (msg), DAEDALUS_MSG_CONSUMED);
 }
 
-gint
-gst_daedalus_stream_send_format (GstDaedalusStream * stream,
+/**
+ * gst_daedalus_stream_fill_format:
+ * @format: (out): the FORMAT
+ * @info: the size and colorimetry of the frames
+ * @vformat: their format, as the decoder gives them
+ *
+ * Fills @format for frames of @info in @vformat: the stream's own raw
+ * format, which the node offers first, and its real depth (a kernel older
+ * than protocol 1.3 takes 8-bit NV12 only), the coded size as the visible
+ * rectangle, the CAPTURE buffer minimum, the colorimetry.
+ *
+ * Returns: FALSE when no raw format of the node describes @vformat
+ */
+gboolean
+gst_daedalus_stream_fill_format (GstDaedalusStream * stream,
+    struct daedalus_msg_format *format, const GstVideoInfo * info,
+    GstVideoFormat vformat)
+{
+  memset (format, 0, sizeof (*format));
+  format->epoch = gst_daedalus_stream_get_epoch (stream);
+  if (gst_daedalus_connection_get_kernel_minor (stream->conn) < 3) {
+    format->pixelformat = V4L2_PIX_FMT_NV12;
+    format->bit_depth = 8;
+  } else {
+    format->pixelformat = gst_daedalus_video_format_to_stream_raw (vformat);
+    format->bit_depth = gst_daedalus_video_format_bit_depth (vformat);
+  }
+  format->width = GST_VIDEO_INFO_WIDTH (info);
+  format->height = GST_VIDEO_INFO_HEIGHT (info);
+  format->visible_width = format->width;
+  format->visible_height = format->height;
+  format->min_buffers = GST_DAEDALUS_MIN_CAPTURE_BUFFERS;
+  gst_daedalus_colorimetry_to_v4l2 (&info->colorimetry, &format->colorspace,
+      &format->xfer_func, &format->ycbcr_enc, &format->quantization);
+  return format->pixelformat != 0;
+}
+
+/* with format_lock */
+static gint
+send_format_locked (GstDaedalusStream * stream,
     struct daedalus_msg_format *format)
 {
   const struct daedalus_msg_format *old = &stream->format;
@@ -618,6 +665,64 @@ gst_daedalus_stream_send_format (GstDaedalusStream * stream,
   stream->have_format = TRUE;
   g_mutex_unlock (&stream->lock);
   return send_msg (stream, format, sizeof (*format), DAEDALUS_MSG_FORMAT);
+}
+
+/* The decoder's output (daedalussink, at its first frame of the stream
+ * and whenever its caps change). */
+gint
+gst_daedalus_stream_send_format (GstDaedalusStream * stream,
+    struct daedalus_msg_format *format)
+{
+  gint ret;
+
+  g_mutex_lock (&stream->format_lock);
+  ret = send_format_locked (stream, format);
+  g_mutex_unlock (&stream->format_lock);
+  return ret;
+}
+
+/**
+ * gst_daedalus_stream_send_header_format:
+ * @caps: a parser's output caps
+ *
+ * The stream's format as its headers tell it, before the decoder has
+ * given anything (dev-decoder.rst: the decoder raises SOURCE_CHANGE once
+ * it has parsed the headers; a decoder may need many access units before
+ * its first picture).  Sent only while no FORMAT was: a later change of
+ * the headers (a resolution change) waits for the decoder's frames of the
+ * old one, which daedalussink's FORMAT follows.  The decoder's own FORMAT
+ * comes anyway; the kernel sees no change when the headers told the
+ * truth (see gst_daedalus_parsed_video_format()).
+ *
+ * Returns: 0 when sent, 1 when not (a FORMAT was sent already, or @caps
+ * do not tell), or the negative errno of the kernel's refusal
+ */
+gint
+gst_daedalus_stream_send_header_format (GstDaedalusStream * stream,
+    const GstCaps * caps)
+{
+  struct daedalus_msg_format format;
+  GstVideoFormat vformat = gst_daedalus_parsed_video_format (caps);
+  GstVideoInfo info;
+  gboolean known;
+  gint ret = 1;
+
+  if (vformat == GST_VIDEO_FORMAT_UNKNOWN ||
+      !gst_video_info_from_caps (&info, caps) ||
+      !gst_daedalus_stream_fill_format (stream, &format, &info, vformat))
+    return 1;
+  g_mutex_lock (&stream->format_lock);
+  g_mutex_lock (&stream->lock);
+  known = stream->have_format;
+  g_mutex_unlock (&stream->lock);
+  if (!known) {
+    GST_INFO_OBJECT (stream, "FORMAT %" GST_FOURCC_FORMAT " %ux%u, %u bits "
+        "from the headers", GST_FOURCC_ARGS (format.pixelformat),
+        format.width, format.height, format.bit_depth);
+    ret = send_format_locked (stream, &format);
+  }
+  g_mutex_unlock (&stream->format_lock);
+  return ret;
 }
 
 gint

@@ -12,9 +12,14 @@
 
 #include <gio/gio.h>
 #include <gst/gst.h>
+#include <gst/video/video.h>
 #include <misc/daedalus_v4l2.h>
 
 G_BEGIN_DECLS
+
+/* CAPTURE buffers a FORMAT asks for: frames are copied, the decoder keeps
+ * its references in its own memory */
+#define GST_DAEDALUS_MIN_CAPTURE_BUFFERS 4
 
 #define GST_TYPE_DAEDALUS_STREAM (gst_daedalus_stream_get_type ())
 G_DECLARE_FINAL_TYPE (GstDaedalusStream, gst_daedalus_stream, GST,
@@ -106,8 +111,15 @@ gboolean gst_daedalus_stream_end_drain (GstDaedalusStream * stream,
 gint gst_daedalus_stream_send_consumed (GstDaedalusStream * stream,
     guint64 cookie, guint32 epoch, gint status);
 
+gboolean gst_daedalus_stream_fill_format (GstDaedalusStream * stream,
+    struct daedalus_msg_format *format, const GstVideoInfo * info,
+    GstVideoFormat vformat);
+
 gint gst_daedalus_stream_send_format (GstDaedalusStream * stream,
     struct daedalus_msg_format *format);
+
+gint gst_daedalus_stream_send_header_format (GstDaedalusStream * stream,
+    const GstCaps * caps);
 
 gint gst_daedalus_stream_send_frame (GstDaedalusStream * stream,
     struct daedalus_msg_frame *frame);

@@ -87,6 +87,14 @@ have_frames (gpointer data)
 }
 
 static gboolean
+have_formats (gpointer data)
+{
+  Wait *w = data;
+
+  return fake_kernel_wait_formats (w->fk, w->n, 0);
+}
+
+static gboolean
 have_errors (gpointer data)
 {
   Wait *w = data;
@@ -112,6 +120,16 @@ daemon_test_wait_frames (FakeKernel * fk, Daedalusd * daemon, guint64 id,
   fail_unless (daemon_test_iterate_until (have_frames, &w), "stream %"
       G_GUINT64_FORMAT ": %u frames, not %u", id,
       fake_kernel_count_frames (fk, id), n);
+}
+
+/* waits for @n FORMATs, of any stream */
+void
+daemon_test_wait_formats (FakeKernel * fk, Daedalusd * daemon, guint n)
+{
+  Wait w = { fk, daemon, 0, n };
+
+  fail_unless (daemon_test_iterate_until (have_formats, &w), "%u FORMATs, "
+      "not %u", fake_kernel_get_formats (fk)->len, n);
 }
 
 void

@@ -38,6 +38,9 @@ void daemon_test_wait_pipelines (FakeKernel * fk, Daedalusd * daemon,
 void daemon_test_wait_frames (FakeKernel * fk, Daedalusd * daemon,
     guint64 id, guint n);
 
+void daemon_test_wait_formats (FakeKernel * fk, Daedalusd * daemon,
+    guint n);
+
 void daemon_test_wait_errors (FakeKernel * fk, Daedalusd * daemon,
     guint64 id, guint n);
 

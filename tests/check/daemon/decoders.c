@@ -186,6 +186,34 @@ config_with (const gchar * tmpl)
   return config;
 }
 
+/* Every FORMAT of the stream says the same: the one of the parser's
+ * headers, sent before the decoder's first picture, told the truth (else
+ * the client would go through a resolution change at the start). */
+static void
+check_formats_agree (FakeKernel * fk, const gchar * tmpl)
+{
+  GArray *formats = fake_kernel_get_formats (fk);
+  const struct daedalus_msg_format *first, *f;
+  guint i;
+
+  fail_unless (formats->len >= 1);
+  first = &g_array_index (formats, struct daedalus_msg_format, 0);
+  for (i = 1; i < formats->len; i++) {
+    f = &g_array_index (formats, struct daedalus_msg_format, i);
+    fail_unless (f->pixelformat == first->pixelformat &&
+        f->width == first->width && f->height == first->height &&
+        f->visible_width == first->visible_width &&
+        f->visible_height == first->visible_height &&
+        f->min_buffers == first->min_buffers &&
+        f->bit_depth == first->bit_depth,
+        "%s: FORMAT %u (%" GST_FOURCC_FORMAT " %ux%u, %u bits) is not the "
+        "first (%" GST_FOURCC_FORMAT " %ux%u, %u bits)", tmpl, i,
+        GST_FOURCC_ARGS (f->pixelformat), f->width, f->height, f->bit_depth,
+        GST_FOURCC_ARGS (first->pixelformat), first->width, first->height,
+        first->bit_depth);
+  }
+}
+
 /* Decodes @clip through the daemon configured with @tmpl.  Returns the
  * checksum of the frame of each access unit, by decode order (cookie -
  * first cookie); the frames as they came, in output order, are the
@@ -211,6 +239,7 @@ decode_through_daemon (TestClip * clip, const gchar * tmpl, GPtrArray * ref)
   first = test_clip_send (clip, fk, STREAM_ID);
   fake_kernel_drain (fk, STREAM_ID);
   daemon_test_wait_frames (fk, daemon, STREAM_ID, ref->len);
+  check_formats_agree (fk, tmpl);
   fail_unless (fake_kernel_wait_drain_done (fk, 1, DAEMON_TEST_TIMEOUT_MS));
   fail_unless (fake_kernel_wait_consumed (fk, clip->aus->len,
           DAEMON_TEST_TIMEOUT_MS));
@@ -290,6 +319,64 @@ GST_START_TEST (test_decoder_swap)
 
 GST_END_TEST;
 
+/* The kernel learns the format from the stream's headers, before the
+ * decoder gives anything (dev-decoder.rst: SOURCE_CHANGE once the headers
+ * are parsed; v4l2-compliance waits one second for it after queuing two
+ * access units; avdec_h264 gives its first picture frames later).  Here
+ * the decoder gets nothing at all: whatever FORMAT comes, came from the
+ * parser's caps. */
+GST_START_TEST (test_header_format)
+{
+  TestClip *clip;
+  const gchar *tmpl = swap->decoders[0];
+  const gchar *last = strrchr (tmpl, '!');
+  FakeKernel *fk;
+  Daedalusd *daemon;
+  const struct daedalus_msg_format *f;
+  gchar *starved;
+
+  if (!last) {
+    g_printerr ("decoders: %s: %s has no parser: FORMAT comes with the "
+        "first picture\n", swap->codec, tmpl);
+    return;
+  }
+  clip = test_clip_new (swap->encoder, N_FRAMES, WIDTH, HEIGHT);
+  starved = g_strdup_printf ("%.*s! identity drop-probability=1.0 %s",
+      (gint) (last - tmpl), tmpl, last);
+  fk = fake_kernel_new_full (DAEDALUS_PROTO_MAJOR, 6, &swap->fourcc, 1);
+  daemon = daemon_test_start (fk, config_with (starved));
+  fake_kernel_open_stream (fk, STREAM_ID, swap->fourcc, WIDTH, HEIGHT);
+  daemon_test_wait_pipelines (fk, daemon, 1);
+  test_clip_send_range (clip, fk, STREAM_ID, 0, 2);
+  daemon_test_wait_formats (fk, daemon, 1);
+
+  f = &g_array_index (fake_kernel_get_formats (fk),
+      struct daedalus_msg_format, 0);
+  fail_unless_equals_int (f->hdr.stream_id, STREAM_ID);
+  fail_unless_equals_int (f->pixelformat, V4L2_PIX_FMT_YUV420);
+  fail_unless_equals_int (f->width, WIDTH);
+  fail_unless_equals_int (f->height, HEIGHT);
+  fail_unless_equals_int (f->visible_width, WIDTH);
+  fail_unless_equals_int (f->visible_height, HEIGHT);
+  fail_unless_equals_int (f->bit_depth, 8);
+  fail_unless (f->min_buffers >= 1);
+  fail_unless_equals_int (fake_kernel_count_frames (fk, STREAM_ID), 0);
+  g_printerr ("decoders: %s: FORMAT from the headers, nothing decoded\n",
+      swap->codec);
+
+  fake_kernel_close_stream (fk, STREAM_ID);
+  daemon_test_wait_pipelines (fk, daemon, 0);
+  daedalusd_free (daemon);
+  fail_unless_equals_int (fake_kernel_get_formats (fk)->len, 1);
+  fail_unless_equals_int (fake_kernel_get_errors (fk)->len, 0);
+  fail_unless_equals_int (fake_kernel_get_invalid (fk), 0);
+  fake_kernel_free (fk);
+  g_free (starved);
+  test_clip_free (clip);
+}
+
+GST_END_TEST;
+
 static Suite *
 decoders_suite (void)
 {
@@ -298,6 +385,7 @@ decoders_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_decoder_swap);
+  tcase_add_test (tc, test_header_format);
   return s;
 }
 
