@@ -364,17 +364,57 @@ watch_parser (GstElement * el, GstDaedalusStream * stream)
   gst_object_unref (pad);
 }
 
+/* ---- queues in a template ------------------------------------------- */
+
+/* daedalussrc answers CONSUMED once an access unit has left it: a queue
+ * in the template (decodebin3's multiqueue, which it leaves unbounded in
+ * buffers) would take the whole stream at once, and the kernel, whose
+ * client's OUTPUT buffers came back, would send access units beyond its
+ * window (DAEDALUS_COOKIE_WINDOW): their frames would be refused.  In
+ * flight are at most the client's OUTPUT buffers (vb2: 32), the queues'
+ * buffers, and what the parser and decoder hold (a DPB of 16, frame
+ * threads). */
+#define MAX_QUEUED_AUS 32
+
+G_STATIC_ASSERT (32 + MAX_QUEUED_AUS + 16 + 16 < DAEDALUS_COOKIE_WINDOW);
+
+static void
+bound_queue (GstElement * el)
+{
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (el),
+      "max-size-buffers");
+  guint max = 0;
+
+  if (!pspec || pspec->value_type != G_TYPE_UINT ||
+      (pspec->flags & G_PARAM_READWRITE) != G_PARAM_READWRITE)
+    return;
+  g_object_get (el, "max-size-buffers", &max, NULL);
+  if (max != 0 && max <= MAX_QUEUED_AUS)
+    return;
+  GST_INFO_OBJECT (el, "max-size-buffers %u -> %u (the kernel's cookie "
+      "window)", max, MAX_QUEUED_AUS);
+  g_object_set (el, "max-size-buffers", MAX_QUEUED_AUS, NULL);
+}
+
+static void
+watch_element (GstElement * el, GstDaedalusStream * stream)
+{
+  watch_parser (el, stream);
+  bound_queue (el);
+}
+
 static void
 on_deep_element_added (GstBin * bin, GstBin * sub_bin, GstElement * el,
     GstDaedalusStream * stream)
 {
-  watch_parser (el, stream);
+  watch_element (el, stream);
 }
 
-/* Every video parser of @bin, now and added later (parsebin, decodebin),
- * tells the kernel the format of @stream from its headers. */
+/* What @bin has and adds later (parsebin, decodebin): every video parser
+ * tells the kernel the format of @stream from its headers; no queue holds
+ * more access units than the kernel's window allows. */
 static void
-watch_headers (GstElement * bin, GstDaedalusStream * stream)
+watch_template (GstElement * bin, GstDaedalusStream * stream)
 {
   GstIterator *it;
   GValue item = G_VALUE_INIT;
@@ -384,7 +424,7 @@ watch_headers (GstElement * bin, GstDaedalusStream * stream)
       (GClosureNotify) gst_object_unref, 0);
   it = gst_bin_iterate_recurse (GST_BIN (bin));
   while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
-    watch_parser (g_value_get_object (&item), stream);
+    watch_element (g_value_get_object (&item), stream);
     g_value_reset (&item);
   }
   g_value_unset (&item);
@@ -427,7 +467,7 @@ start_stream (Daedalusd * daemon, GstDaedalusStream * stream)
     g_error_free (err);
     return;
   }
-  watch_headers (bin, stream);
+  watch_template (bin, stream);
   src = make_daedalus_element (daemon, "daedalussrc", id);
   sink = make_daedalus_element (daemon, "daedalussink", id);
   if (!src || !sink) {

@@ -66,6 +66,7 @@ struct _GstDaedalusSink
   GstDaedalusStream *stream;    /* the latest announced by daedalussrc's
                                  * event or seen in a frame */
   GstDaedalusStream *format_stream;     /* FORMAT sent for in_info to it */
+  guint64 refused_stream;       /* the stream told of a refused FRAME */
   GstVideoConverter *convert;
   GstVideoInfo convert_in;
   GstVideoInfo convert_out;
@@ -445,6 +446,7 @@ gst_daedalus_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
   GstDaedalusStream *stream;
   GstDaedalusMeta *meta;
   guint64 stream_id;
+  gint ret;
 
   stream_id = gst_daedalus_element_get_stream_id (GST_ELEMENT (self),
       &self->props);
@@ -473,7 +475,7 @@ gst_daedalus_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
   }
 
   if (self->format_stream != stream) {
-    gint ret = send_format (self, stream);
+    ret = send_format (self, stream);
 
     if (ret == -EINVAL)
       return GST_FLOW_ERROR;    /* said why */
@@ -527,7 +529,18 @@ gst_daedalus_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
   }
   GST_LOG_OBJECT (self, "FRAME AU %" G_GUINT64_FORMAT " -> buffer %u",
       (guint64) frame.cookie, frame.index);
-  gst_daedalus_stream_send_frame (stream, &frame);
+  ret = gst_daedalus_stream_send_frame (stream, &frame, cbuf);
+  if ((ret == -ENOENT || ret == -EINVAL) && self->refused_stream !=
+      gst_daedalus_stream_get_id (stream)) {
+    /* the buffer is ours again (gst_daedalus_stream_send_frame()); the
+     * frame is lost: said once per stream */
+    self->refused_stream = gst_daedalus_stream_get_id (stream);
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        (_("The decoder node refused a decoded frame.")),
+        ("stream %" G_GUINT64_FORMAT ": FRAME of AU %" G_GUINT64_FORMAT
+            " into buffer %u: %s", gst_daedalus_stream_get_id (stream),
+            meta->cookie, frame.index, g_strerror (-ret)));
+  }
   gst_daedalus_capture_buffer_unref (cbuf);
   return GST_FLOW_OK;
 }

@@ -725,11 +725,38 @@ gst_daedalus_stream_send_header_format (GstDaedalusStream * stream,
   return ret;
 }
 
+/**
+ * gst_daedalus_stream_send_frame:
+ * @frame: the FRAME, naming @buffer
+ * @buffer: (transfer none): the CAPTURE buffer acquired for it
+ *
+ * A FRAME the kernel refuses (an access unit it no longer knows: ENOENT;
+ * sizes: EINVAL) left the buffer with the daemon: it goes back to the
+ * announced ones, for the next frame, unless the buffers were taken back
+ * meanwhile (ESTALE, a new generation).
+ */
 gint
 gst_daedalus_stream_send_frame (GstDaedalusStream * stream,
-    struct daedalus_msg_frame *frame)
+    struct daedalus_msg_frame *frame, GstDaedalusCaptureBuffer * buffer)
 {
-  return send_msg (stream, frame, sizeof (*frame), DAEDALUS_MSG_FRAME);
+  gint ret = send_msg (stream, frame, sizeof (*frame), DAEDALUS_MSG_FRAME);
+
+  if (ret != -ENOENT && ret != -EINVAL)
+    return ret;
+  g_mutex_lock (&stream->lock);
+  if (!buffer->available && !stream->awaiting_reset &&
+      buffer->info.generation == stream->generation &&
+      g_hash_table_lookup (stream->capture,
+          GUINT_TO_POINTER (buffer->info.index)) == buffer) {
+    GST_DEBUG_OBJECT (stream, "buffer %u is still ours: announced again",
+        buffer->info.index);
+    buffer->available = TRUE;
+    g_queue_push_head (&stream->free_capture,
+        gst_daedalus_capture_buffer_ref (buffer));
+    g_cond_broadcast (&stream->cond);
+  }
+  g_mutex_unlock (&stream->lock);
+  return ret;
 }
 
 gint

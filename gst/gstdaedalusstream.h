@@ -122,7 +122,7 @@ gint gst_daedalus_stream_send_header_format (GstDaedalusStream * stream,
     const GstCaps * caps);
 
 gint gst_daedalus_stream_send_frame (GstDaedalusStream * stream,
-    struct daedalus_msg_frame *frame);
+    struct daedalus_msg_frame *frame, GstDaedalusCaptureBuffer * buffer);
 
 gint gst_daedalus_stream_send_drain_done (GstDaedalusStream * stream,
     guint32 epoch);

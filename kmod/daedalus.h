@@ -44,7 +44,7 @@
 				 DAEDALUS_MAX_AU_SIZE)
 #define DAEDALUS_MAX_CAP_BUFS	32
 /* per-stream memory of access-unit metadata, indexed by cookie */
-#define DAEDALUS_META_SLOTS	128
+#define DAEDALUS_META_SLOTS	DAEDALUS_COOKIE_WINDOW
 
 /* offset added to CAPTURE mmap offsets so both queues share one space */
 #define DAEDALUS_CAP_MMAP_BASE	BIT(30)

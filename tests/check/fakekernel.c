@@ -36,6 +36,7 @@ typedef struct
   guint64 id;
   guint32 epoch;
   guint64 next_cookie;
+  guint64 newest_cookie;        /* of the last DECODE sent */
   guint width, height;
   guint32 generation;
   guint n_bufs;
@@ -192,6 +193,14 @@ handle_frame (FakeKernel * fk, FakeStream * s,
       !s->bufs[f->index].owned) {
     GST_WARNING ("fake kernel: FRAME for buffer %u gen %u not owned",
         f->index, f->generation);
+    fk->invalid++;
+    return;
+  }
+  if (f->cookie + DAEDALUS_COOKIE_WINDOW <= s->newest_cookie) {
+    /* the kernel has forgotten that access unit: ENOENT */
+    GST_WARNING ("fake kernel: FRAME of cookie %" G_GUINT64_FORMAT
+        ", outside the window of the last %u (newest %" G_GUINT64_FORMAT ")",
+        (guint64) f->cookie, DAEDALUS_COOKIE_WINDOW, s->newest_cookie);
     fk->invalid++;
     return;
   }
@@ -507,6 +516,7 @@ fake_kernel_decode (FakeKernel * fk, guint64 stream_id, GstBuffer * au,
   g_mutex_lock (&fk->lock);
   s = get_stream (fk, stream_id);
   cookie = s->next_cookie++;
+  s->newest_cookie = cookie;
   msg->epoch = s->epoch;
   g_mutex_unlock (&fk->lock);
   msg->cookie = cookie;

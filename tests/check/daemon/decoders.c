@@ -377,6 +377,79 @@ GST_START_TEST (test_header_format)
 
 GST_END_TEST;
 
+/* A client with @n_output OUTPUT buffers: an access unit goes out once
+ * the one @n_output before it came back (CONSUMED). */
+static guint64
+send_as_client (TestClip * clip, FakeKernel * fk, guint n_output)
+{
+  guint64 first = 0, cookie;
+  guint i;
+
+  for (i = 0; i < clip->aus->len; i++) {
+    if (i >= n_output)
+      fail_unless (fake_kernel_wait_consumed (fk, i - n_output + 1,
+              DAEMON_TEST_TIMEOUT_MS), "access unit %u not consumed",
+          i - n_output);
+    cookie = test_clip_send_range (clip, fk, STREAM_ID, i, i + 1);
+    if (i == 0)
+      first = cookie;
+  }
+  return first;
+}
+
+/* Issue 8, defect 11c: daedalussrc answers CONSUMED once an access unit
+ * has left it, so a queue in the template (decodebin3's multiqueue has no
+ * buffer limit) took the whole stream while the decoder lagged behind,
+ * the client's OUTPUT buffers came back at once, and the kernel sent
+ * access units beyond its window of DAEDALUS_COOKIE_WINDOW: it refuses
+ * the frames of those it forgot (the fake kernel counts them invalid).
+ * A queue without limits and a slow decoder, 200 access units. */
+GST_START_TEST (test_queue_within_window)
+{
+  const guint n_aus = 200;
+  const gchar *tmpl = swap->decoders[0];
+  const gchar *last = strrchr (tmpl, '!');
+  TestClip *clip;
+  GPtrArray *ref, *frames;
+  FakeKernel *fk;
+  Daedalusd *daemon;
+  gchar *queued;
+  guint64 first;
+
+  clip = test_clip_new (swap->encoder, n_aus, 64, 64);
+  ref = test_clip_reference_decode (clip, tmpl);
+  /* VP9's hidden frames give none of their own */
+  fail_unless (ref->len > n_aus / 2);
+  queued = g_strdup_printf ("%.*s! queue max-size-buffers=0 "
+      "max-size-bytes=0 max-size-time=0 ! identity sleep-time=2000 %s",
+      (gint) (last - tmpl), tmpl, last);
+  fk = fake_kernel_new_full (DAEDALUS_PROTO_MAJOR, 6, &swap->fourcc, 1);
+  daemon = daemon_test_start (fk, config_with (queued));
+  fake_kernel_open_stream (fk, STREAM_ID, swap->fourcc, 64, 64);
+  daemon_test_wait_pipelines (fk, daemon, 1);
+
+  first = send_as_client (clip, fk, 16);
+  fake_kernel_drain (fk, STREAM_ID);
+  daemon_test_wait_frames (fk, daemon, STREAM_ID, ref->len);
+  fail_unless (fake_kernel_wait_drain_done (fk, 1, DAEMON_TEST_TIMEOUT_MS));
+  fake_kernel_close_stream (fk, STREAM_ID);
+  daemon_test_wait_pipelines (fk, daemon, 0);
+  daedalusd_free (daemon);
+
+  fail_unless_equals_int (fake_kernel_get_invalid (fk), 0);
+  frames = daemon_test_frames_by_au (fk, STREAM_ID, first, n_aus, ref);
+  fail_unless_equals_int (fake_kernel_get_errors (fk)->len, 0);
+  g_printerr ("decoders: %s: %u access units through an unbounded queue, "
+      "within the kernel's window\n", swap->codec, n_aus);
+  g_ptr_array_unref (frames);
+  g_ptr_array_unref (ref);
+  fake_kernel_free (fk);
+  g_free (queued);
+  test_clip_free (clip);
+}
+
+GST_END_TEST;
+
 static Suite *
 decoders_suite (void)
 {
@@ -386,6 +459,9 @@ decoders_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_decoder_swap);
   tcase_add_test (tc, test_header_format);
+  /* one codec with B-frames, one without: the rest adds nothing */
+  if (g_str_equal (swap->codec, "vp9") || g_str_equal (swap->codec, "h264"))
+    tcase_add_test (tc, test_queue_within_window);
   return s;
 }
 

@@ -43,6 +43,13 @@
 
 #define DAEDALUS_MAX_CODECS		16
 #define DAEDALUS_MAX_PLANES		4
+/*
+ * The kernel keeps what it needs of the last DAEDALUS_COOKIE_WINDOW access
+ * units of a stream it sent (timestamp, flags): a FRAME for an older
+ * cookie is refused (ENOENT).  The daemon keeps fewer access units in
+ * flight (those whose CONSUMED it sent and whose frame may still come).
+ */
+#define DAEDALUS_COOKIE_WINDOW		128
 
 /* kernel -> daemon */
 #define DAEDALUS_MSG_HELLO		0x0001	/* both directions */
