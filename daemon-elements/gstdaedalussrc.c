@@ -294,9 +294,10 @@ start_stream (GstDaedalusSrc * self)
         GST_FOURCC_ARGS (info->codec));
     return FALSE;
   }
-  if (info->width && info->height)
-    gst_caps_set_simple (caps, "width", G_TYPE_INT, info->width,
-        "height", G_TYPE_INT, info->height, NULL);
+  /* No size: the client's OUTPUT size is a hint, often a placeholder
+   * (dev-decoder.rst: the stream's headers decide), and parsers let
+   * upstream caps override the headers' size (h264parse, h265parse,
+   * vp9parse), which would then reach the kernel in the headers' FORMAT. */
   GST_INFO_OBJECT (self, "stream %" G_GUINT64_FORMAT ": %" GST_PTR_FORMAT,
       gst_daedalus_stream_get_id (self->stream), caps);
   if (!gst_base_src_set_caps (GST_BASE_SRC (self), caps)) {

@@ -345,7 +345,10 @@ GST_START_TEST (test_header_format)
       (gint) (last - tmpl), tmpl, last);
   fk = fake_kernel_new_full (DAEDALUS_PROTO_MAJOR, 6, &swap->fourcc, 1);
   daemon = daemon_test_start (fk, config_with (starved));
-  fake_kernel_open_stream (fk, STREAM_ID, swap->fourcc, WIDTH, HEIGHT);
+  /* the client's OUTPUT size is a placeholder (dec-client's 64x64): the
+   * headers tell the size, not the hint (h264parse lets upstream caps
+   * override its SPS) */
+  fake_kernel_open_stream (fk, STREAM_ID, swap->fourcc, 64, 64);
   daemon_test_wait_pipelines (fk, daemon, 1);
   test_clip_send_range (clip, fk, STREAM_ID, 0, 2);
   daemon_test_wait_formats (fk, daemon, 1);
