@@ -31,7 +31,12 @@
 #     the last frame (the frames the reset took are lost).  Defect 9 (an
 #     abandoned drain's DRAIN_DONE ending the next drain) needs access
 #     units queued between the two STOPs to show; the old kernel passes
-#     this flow too;
+#     this flow too.  reset-in-drain-held shows it: the daemon frozen
+#     (SIGSTOP) from before the first STOP until after the second, three
+#     access units queued during the first drain (dec-client -H), then
+#     the Reset and the second STOP: the held units must wait for the
+#     first drain's DRAIN_DONE, and the second drain's LAST must come
+#     after their frames;
 #   - VP9, and H.264 in NV12M, with DMABUF CAPTURE buffers that get other
 #     dma-bufs at every QBUF (defect 6), where vicodec can export them.
 # One PASS/FAIL line per check; exits non-zero on any FAIL.
@@ -104,6 +109,15 @@ for codec in vp9 vp8 h264 hevc mpeg2 mpeg4 av1; do
 			in_order "dec-client vp9 reset-in-drain" "$clips/vp9/ref.md5" "$res/vp9-reset-in-drain.md5"
 		else
 			fail "dec-client vp9 reset-in-drain: $(grep -m1 FAIL "$res/vp9-reset-in-drain.log")"
+		fi
+		pid=${DAEDALUS_VM_DAEMON_PID:-}
+		if [ -n "$pid" ] && kill -0 "$pid" 2> /dev/null; then
+			check=in_order flow vp9 reset-in-drain-held -A \
+				-H $(($(wc -l < "$clips/vp9/ref.md5") - 4)) \
+				-X "kill -STOP $pid" -x "kill -CONT $pid"
+			kill -CONT "$pid" 2> /dev/null
+		else
+			fail "dec-client vp9 reset-in-drain-held: no daemon pid (DAEDALUS_VM_DAEMON_PID) to freeze"
 		fi
 		;;
 	esac

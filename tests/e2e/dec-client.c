@@ -38,6 +38,15 @@
  *     kill the daemon during the drain; LAST must come all the same;
  *   -X CMD: run CMD right before the final DEC_CMD_STOP (e.g. SIGSTOP
  *     the daemon, so that the drain cannot end before -x kills it);
+ *   -H N: the final DEC_CMD_STOP comes once access unit N is queued and
+ *     every OUTPUT buffer came back; the access units after N (at most as
+ *     many as the OUTPUT buffers: 4) are queued during that drain, which
+ *     the driver holds until it ends; with -A and -X/-x (the daemon
+ *     frozen from before the first DEC_CMD_STOP until after the second),
+ *     the first drain's DRAIN_DONE comes after the second DEC_CMD_STOP
+ *     (issue 8, defect 9: the Reset let the held access units go to the
+ *     daemon at once, and that DRAIN_DONE ended the second drain, LAST
+ *     coming before their frames);
  *   -A: right after the final DEC_CMD_STOP, a Reset (STREAMOFF(CAPTURE),
  *     REQBUFS 0, Capture setup again) abandons that drain, and a second
  *     DEC_CMD_STOP drains anew: it must succeed, and its LAST must come
@@ -162,6 +171,7 @@ struct client {
 	bool stop_early;	/* -P */
 	bool keep_on_drc;	/* -R */
 	bool reset_in_drain;	/* -A */
+	int stop_after;		/* -H, or -1 */
 	FILE *raw_out;		/* -w */
 	unsigned extra_bpl;	/* -b */
 	const char *exporter;	/* -D: CAPTURE is DMABUF, from this device */
@@ -1063,6 +1073,26 @@ static void wait_fd(struct client *c, const char *what)
 		usleep(10 * 1000);	/* CAPTURE not set up yet: nothing to wait on */
 }
 
+/* -H: the access units after stop_after wait for the final DEC_CMD_STOP */
+static unsigned held_from(struct client *c, unsigned limit, bool drain,
+			  bool stop_sent)
+{
+	if (!drain || stop_sent || c->stop_after < 0 ||
+	    (unsigned)c->stop_after + 1 >= limit)
+		return limit;
+	return c->stop_after + 1;
+}
+
+static bool all_output_back(struct client *c)
+{
+	unsigned i;
+
+	for (i = 0; i < c->n_out; i++)
+		if (c->out[i].queued)
+			return false;
+	return true;
+}
+
 /* Queues the access units of @s from the next one up to @end; with
  * @drain, then drains: DEC_CMD_STOP, frames until LAST, EPIPE, EOS.
  * Without, returns once they are queued. */
@@ -1090,7 +1120,8 @@ static void decode(struct client *c, struct stream *s, unsigned end, bool drain)
 		}
 		if (c->out_streaming)
 			reclaim_output(c);
-		while (s->next_au < limit && c->out_streaming && queue_au(c, s))
+		while (s->next_au < held_from(c, limit, drain, stop_sent) &&
+		       c->out_streaming && queue_au(c, s))
 			progress(c, "queueing access units");
 		if (s->next_au >= limit && !drain)
 			return;
@@ -1108,7 +1139,8 @@ static void decode(struct client *c, struct stream *s, unsigned end, bool drain)
 		}
 		if (!c->cap_streaming)
 			continue;
-		if (drain && !stop_sent && s->next_au == limit) {
+		if (drain && !stop_sent && s->next_au == held_from(c, limit, drain, false) &&
+		    (s->next_au == limit || all_output_back(c))) {
 			if (c->before_stop) {
 				say("running %s", c->before_stop);
 				if (system(c->before_stop) != 0)
@@ -1117,6 +1149,15 @@ static void decode(struct client *c, struct stream *s, unsigned end, bool drain)
 			}
 			decoder_cmd(c, V4L2_DEC_CMD_STOP, "Drain: DEC_CMD_STOP");
 			stop_sent = true;
+			if (s->next_au < limit) {
+				say("queueing access units %u to %u during the drain",
+				    s->next_au, limit - 1);
+				while (s->next_au < limit)
+					if (!queue_au(c, s))
+						die("the drain", "no OUTPUT buffer for access "
+						    "unit %u (-H leaves at most %u)", s->next_au,
+						    c->n_out);
+			}
 			if (c->reset_in_drain) {
 				say("Reset during the drain, then DEC_CMD_STOP again");
 				capture_setup(c, true);
@@ -1206,7 +1247,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: dec-client -d DEV -c FOURCC -i IN.hdr -o OUT.md5 [-f FOURCC]\n"
 		"                  [-S N] [-k N:M] [-x CMD] [-X CMD] [-2 FOURCC:IN2.hdr:OUT2.md5]\n"
-		"                  [-t] [-T MS] [-v] [-E N] [-z] [-P] [-R] [-A]\n"
+		"                  [-t] [-T MS] [-v] [-E N] [-z] [-P] [-R] [-A] [-H N]\n"
 		"                  [-w OUT.yuv] [-L FORMATS] [-F] [-b BYTES] [-D EXPORTER]\n"
 		"                  [-G MS]\n");
 	exit(2);
@@ -1216,7 +1257,7 @@ int main(int argc, char **argv)
 {
 	struct client c = { .fd = -1, .timeout_ms = 10000, .drain_at = -1,
 			    .seek_at = -1, .seek_to = -1, .seek_after_eos = -1,
-			    .hasty_drc_ms = -1,
+			    .hasty_drc_ms = -1, .stop_after = -1,
 			    .lock = PTHREAD_MUTEX_INITIALIZER };
 	const char *in = NULL, *out = NULL, *second = NULL;
 	uint32_t fourcc = 0;
@@ -1224,7 +1265,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	the_client = &c;
-	while ((opt = getopt(argc, argv, "d:c:i:o:f:S:k:x:X:2:tT:vE:zPRAw:L:Fb:D:G:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:c:i:o:f:S:k:x:X:2:tT:vE:zPRAH:w:L:Fb:D:G:")) != -1) {
 		switch (opt) {
 		case 'd': c.dev = optarg; break;
 		case 'c': fourcc = parse_fourcc(optarg); break;
@@ -1247,6 +1288,7 @@ int main(int argc, char **argv)
 		case 'P': c.stop_early = true; break;
 		case 'R': c.keep_on_drc = true; break;
 		case 'A': c.reset_in_drain = true; break;
+		case 'H': c.stop_after = atoi(optarg); break;
 		case 'w':
 			c.raw_out = fopen(optarg, "wb");
 			if (!c.raw_out)

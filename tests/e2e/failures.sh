@@ -12,7 +12,14 @@
 #   5. a second daemon is refused (daedalusd exit status 3);
 #   6. a daemon whose configuration does not decode VP9: the node offers
 #      no VP9 and decoding fails; SIGHUP after VP9 is configured: the node
-#      offers it at once and decodes bit-exactly.
+#      offers it at once and decodes bit-exactly;
+#   7. a daemon whose pipeline holds more access units than the kernel
+#      knows (bare elements with an unbounded queue before a slow decoder;
+#      daedalusd bounds the queues of its templates): the kernel refuses
+#      the frames of those it forgot, the daemon says so and keeps the
+#      buffers going, the client ends with the other frames (issue 8,
+#      defect 11b: the refused FRAMEs' buffers were lost, the stream
+#      stalled).  CLIPDIR/../vp9-long: 300 small frames.
 set -uo pipefail
 clip=${1:?usage: failures.sh CLIPDIR RESULTDIR}
 res=${2:?usage: failures.sh CLIPDIR RESULTDIR}
@@ -200,6 +207,42 @@ else
 	fail "reload: the daemon did not connect"; tail -5 "$res/daemon-reload.log"
 fi
 kill -INT "$daemon" 2> /dev/null; wait "$daemon" 2> /dev/null
+
+# 7. refused frames (see the top)
+long=$(dirname "$clip")/vp9-long
+if [ -f "$long/clip.ivf" ]; then
+	for ((i = 0; i < 50; i++)); do [ "$(cat "$connected")" = 0 ] && break; sleep 0.1; done
+	GST_PLUGIN_PATH=$DAEDALUS_BUILD_DIR/daemon-elements GST_REGISTRY_UPDATE=no \
+		gst-launch-1.0 daedalussrc ! vp9parse ! queue max-size-buffers=0 \
+		max-size-bytes=0 max-size-time=0 ! identity sleep-time=50000 ! \
+		avdec_vp9 ! daedalussink > "$res/daemon-refused.log" 2>&1 &
+	daemon=$!
+	if wait_connected 60; then
+		timeout 300 ffmpeg -nostdin -hide_banner -loglevel error -c:v vp9_v4l2m2m \
+			-i "$long/clip.ivf" -pix_fmt yuv420p -f framemd5 "$res/refused.full" \
+			> "$res/refused.log" 2>&1
+		rc=$?
+		awk -F', *' '!/^#/ { print $NF }' "$res/refused.full" > "$res/refused.md5" 2> /dev/null
+		n=$(wc -l < "$res/refused.md5")
+		ref_n=$(wc -l < "$long/ref.md5")
+		# the frames that came are the clip's, in its order
+		strays=$(grep -cvxFf "$long/ref.md5" "$res/refused.md5")
+		refused=$(grep -c 'refused a decoded frame' "$res/daemon-refused.log")
+		if [ $rc -eq 0 ] && [ "$n" -gt 0 ] && [ "$strays" -eq 0 ] && [ "$refused" -gt 0 ]; then
+			pass "refused frames: the daemon said so, the client ended with $n of $ref_n frames, all of the clip"
+		elif [ $rc -eq 0 ] && [ "$refused" -eq 0 ]; then
+			fail "refused frames: no frame was refused ($n of $ref_n frames): nothing tested"
+		else
+			fail "refused frames: exit $rc, $n of $ref_n frames, $strays not of the clip"
+			tail -n 3 "$res/refused.log" "$res/daemon-refused.log"
+		fi
+	else
+		fail "refused frames: the daemon did not connect"; tail -5 "$res/daemon-refused.log"
+	fi
+	kill -INT "$daemon" 2> /dev/null; wait "$daemon" 2> /dev/null
+else
+	fail "refused frames: no $long/clip.ivf (scripts/test makes it)"
+fi
 
 echo "failures: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
