@@ -321,30 +321,70 @@ make_daedalus_element (Daedalusd * daemon, const gchar * factory, guint64 id)
 
 /* ---- the headers' FORMAT ------------------------------------------- */
 
+/* What a probe on a parser of a stream's template needs. */
+typedef struct
+{
+  GstDaedalusStream *stream;
+  GstPad *output;               /* the template's "src": what it may give */
+} HeaderWatch;
+
+static HeaderWatch *
+header_watch_new (GstDaedalusStream * stream, GstPad * output)
+{
+  HeaderWatch *w = g_new0 (HeaderWatch, 1);
+
+  w->stream = gst_object_ref (stream);
+  w->output = output ? gst_object_ref (output) : NULL;
+  return w;
+}
+
+static HeaderWatch *
+header_watch_copy (const HeaderWatch * w)
+{
+  return header_watch_new (w->stream, w->output);
+}
+
+static void
+header_watch_free (HeaderWatch * w)
+{
+  gst_object_unref (w->stream);
+  gst_clear_object (&w->output);
+  g_free (w);
+}
+
 /* A parser's caps are the stream's headers: the kernel learns the format
  * from them (and raises SOURCE_CHANGE) before the decoder has given a
  * picture, which may take many access units (frame threads, reordering).
- * Only the first one counts (gst_daedalus_stream_send_header_format()). */
+ * The template's output caps say which of the formats of the stream's
+ * sampling its decoder prefers (a hardware decoder's NV12).  Only the
+ * first FORMAT of a stream comes from here
+ * (gst_daedalus_stream_send_header_format()). */
 static GstPadProbeReturn
-on_parsed_caps (GstPad * pad, GstPadProbeInfo * info, gpointer stream)
+on_parsed_caps (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 {
+  HeaderWatch *w = data;
   GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
-  GstCaps *caps;
+  GstCaps *caps, *output;
   gint ret;
 
   if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
     return GST_PAD_PROBE_OK;
   gst_event_parse_caps (event, &caps);
-  ret = gst_daedalus_stream_send_header_format (stream, caps);
+  output = w->output ? gst_pad_query_caps (w->output, NULL) : NULL;
+  ret = gst_daedalus_stream_send_header_format (w->stream, caps, output);
   GST_DEBUG_OBJECT (pad, "stream %" G_GUINT64_FORMAT ": FORMAT from %"
-      GST_PTR_FORMAT ": %s", gst_daedalus_stream_get_id (stream), caps,
-      ret == 0 ? "sent" : ret == 1 ? "not sent" : g_strerror (-ret));
-  /* once one is sent, the decoder's FORMATs follow */
+      GST_PTR_FORMAT " (output %" GST_PTR_FORMAT "): %s",
+      gst_daedalus_stream_get_id (w->stream), caps, output,
+      ret == 0 ? "sent" : ret == 1 ? "not told" : ret == 2 ? "known already"
+      : g_strerror (-ret));
+  gst_clear_caps (&output);
+  /* the caps may tell more later (no size yet); else the decoder's
+   * FORMATs follow */
   return ret == 1 ? GST_PAD_PROBE_OK : GST_PAD_PROBE_REMOVE;
 }
 
 static void
-watch_parser (GstElement * el, GstDaedalusStream * stream)
+watch_parser (GstElement * el, const HeaderWatch * w)
 {
   GstElementFactory *factory = gst_element_get_factory (el);
   const gchar *klass;
@@ -360,7 +400,8 @@ watch_parser (GstElement * el, GstDaedalusStream * stream)
   if (!pad)
     return;
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-      on_parsed_caps, gst_object_ref (stream), gst_object_unref);
+      on_parsed_caps, header_watch_copy (w),
+      (GDestroyNotify) header_watch_free);
   gst_object_unref (pad);
 }
 
@@ -374,9 +415,10 @@ watch_parser (GstElement * el, GstDaedalusStream * stream)
  * flight are at most the client's OUTPUT buffers (vb2: 32), the queues'
  * buffers, and what the parser and decoder hold (a DPB of 16, frame
  * threads). */
-#define MAX_QUEUED_AUS 32
+#define MAX_QUEUED_AUS 24
 
-G_STATIC_ASSERT (32 + MAX_QUEUED_AUS + 16 + 16 < DAEDALUS_COOKIE_WINDOW);
+/* two queues (say, one of the template's and decodebin3's) */
+G_STATIC_ASSERT (32 + 2 * MAX_QUEUED_AUS + 16 + 16 < DAEDALUS_COOKIE_WINDOW);
 
 static void
 bound_queue (GstElement * el)
@@ -397,17 +439,17 @@ bound_queue (GstElement * el)
 }
 
 static void
-watch_element (GstElement * el, GstDaedalusStream * stream)
+watch_element (GstElement * el, const HeaderWatch * w)
 {
-  watch_parser (el, stream);
+  watch_parser (el, w);
   bound_queue (el);
 }
 
 static void
 on_deep_element_added (GstBin * bin, GstBin * sub_bin, GstElement * el,
-    GstDaedalusStream * stream)
+    HeaderWatch * w)
 {
-  watch_element (el, stream);
+  watch_element (el, w);
 }
 
 /* What @bin has and adds later (parsebin, decodebin): every video parser
@@ -416,19 +458,22 @@ on_deep_element_added (GstBin * bin, GstBin * sub_bin, GstElement * el,
 static void
 watch_template (GstElement * bin, GstDaedalusStream * stream)
 {
+  GstPad *output = gst_element_get_static_pad (bin, "src");
+  HeaderWatch *w = header_watch_new (stream, output);
   GstIterator *it;
   GValue item = G_VALUE_INIT;
 
-  g_signal_connect_data (bin, "deep-element-added",
-      G_CALLBACK (on_deep_element_added), gst_object_ref (stream),
-      (GClosureNotify) gst_object_unref, 0);
+  gst_clear_object (&output);
   it = gst_bin_iterate_recurse (GST_BIN (bin));
   while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
-    watch_element (g_value_get_object (&item), stream);
+    watch_element (g_value_get_object (&item), w);
     g_value_reset (&item);
   }
   g_value_unset (&item);
   gst_iterator_free (it);
+  g_signal_connect_data (bin, "deep-element-added",
+      G_CALLBACK (on_deep_element_added), w,
+      (GClosureNotify) header_watch_free, 0);
 }
 
 static void

@@ -530,7 +530,17 @@ gst_daedalus_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
   GST_LOG_OBJECT (self, "FRAME AU %" G_GUINT64_FORMAT " -> buffer %u",
       (guint64) frame.cookie, frame.index);
   ret = gst_daedalus_stream_send_frame (stream, &frame, cbuf);
-  if ((ret == -ENOENT || ret == -EINVAL) && self->refused_stream !=
+  if (ret == -EINVAL) {
+    /* a layout the buffer cannot hold: no frame of this stream could go */
+    GST_ELEMENT_ERROR (self, STREAM, FAILED,
+        (_("The decoder node refused a decoded frame.")),
+        ("stream %" G_GUINT64_FORMAT ": FRAME of AU %" G_GUINT64_FORMAT
+            " into buffer %u: %s", gst_daedalus_stream_get_id (stream),
+            meta->cookie, frame.index, g_strerror (-ret)));
+    gst_daedalus_capture_buffer_unref (cbuf);
+    return GST_FLOW_ERROR;
+  }
+  if (ret == -ENOENT && self->refused_stream !=
       gst_daedalus_stream_get_id (stream)) {
     /* the buffer is ours again (gst_daedalus_stream_send_frame()); the
      * frame is lost: said once per stream */

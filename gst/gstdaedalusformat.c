@@ -217,7 +217,8 @@ gst_daedalus_video_format_to_stream_raw (GstVideoFormat format)
 }
 
 /* The planar formats software decoders (avdec, libvpx, dav1d) give, by
- * chroma subsampling and luma depth. */
+ * chroma subsampling and luma depth: what a decoder is taken to give when
+ * it does not say. */
 static const struct
 {
   const gchar *chroma;
@@ -236,23 +237,74 @@ static const struct
   {"4:0:0", 8, GST_VIDEO_FORMAT_GRAY8},
 };
 
+/* whether @format has the chroma subsampling and luma depth of the
+ * planar table's @like */
+static gboolean
+same_sampling (GstVideoFormat format, GstVideoFormat like)
+{
+  const GstVideoFormatInfo *f = gst_video_format_get_info (format);
+  const GstVideoFormatInfo *l = gst_video_format_get_info (like);
+
+  if (!f || !l || format == GST_VIDEO_FORMAT_UNKNOWN ||
+      GST_VIDEO_FORMAT_INFO_DEPTH (f, 0) != GST_VIDEO_FORMAT_INFO_DEPTH (l, 0))
+    return FALSE;
+  if (GST_VIDEO_FORMAT_INFO_IS_GRAY (l))
+    return GST_VIDEO_FORMAT_INFO_IS_GRAY (f);
+  return GST_VIDEO_FORMAT_INFO_IS_YUV (f) &&
+      !GST_VIDEO_FORMAT_INFO_HAS_ALPHA (f) &&
+      GST_VIDEO_FORMAT_INFO_N_COMPONENTS (f) == 3 &&
+      GST_VIDEO_FORMAT_INFO_W_SUB (f, 1) == GST_VIDEO_FORMAT_INFO_W_SUB (l, 1)
+      && GST_VIDEO_FORMAT_INFO_H_SUB (f, 1) == GST_VIDEO_FORMAT_INFO_H_SUB (l,
+      1);
+}
+
+/* The first format of @output (raw caps, in the order of preference of
+ * whatever gives them) with the sampling of @like; @like if none. */
+static GstVideoFormat
+preferred_like (const GstCaps * output, GstVideoFormat like)
+{
+  guint i, j;
+
+  for (i = 0; output && i < gst_caps_get_size (output); i++) {
+    const GValue *v = gst_structure_get_value (gst_caps_get_structure (output,
+            i), "format");
+    guint n = v && GST_VALUE_HOLDS_LIST (v) ? gst_value_list_get_size (v) : 1;
+
+    for (j = 0; v && j < n; j++) {
+      const GValue *f = GST_VALUE_HOLDS_LIST (v) ?
+          gst_value_list_get_value (v, j) : v;
+      GstVideoFormat format;
+
+      if (!G_VALUE_HOLDS_STRING (f))
+        continue;
+      format = gst_video_format_from_string (g_value_get_string (f));
+      if (same_sampling (format, like))
+        return format;
+    }
+  }
+  return like;
+}
+
 /**
  * gst_daedalus_parsed_video_format:
  * @caps: a parser's output (h264parse, vp9parse, mpegvideoparse, ...)
+ * @output: (nullable): what the decoder after the parser may give, in its
+ *   order of preference (a caps query on the template's output)
  *
- * The frames a software decoder gives for the stream of @caps, known
- * from its headers before anything is decoded: the planar format of its
- * "chroma-format" and "bit-depth-luma".  Caps without them
- * (mpegvideoparse, mpeg4videoparse, VP8) are 8-bit 4:2:0, what MPEG-2,
- * MPEG-4 Part 2 and VP8 are but in MPEG-2's 4:2:2 and High and MPEG-4's
- * studio profiles.  RGB-coded streams (matrix RGB) are not told: a
- * decoder gives them as RGB, which the node cannot serve.
+ * The frames the decoder gives for the stream of @caps, known from its
+ * headers before anything is decoded: the first format of @output with
+ * the stream's "chroma-format" and "bit-depth-luma" (a hardware decoder's
+ * NV12, avdec's I420), else the planar format of that sampling.  Caps
+ * without them (mpegvideoparse, mpeg4videoparse, VP8) are 8-bit 4:2:0,
+ * what MPEG-2, MPEG-4 Part 2 and VP8 are but in MPEG-2's 4:2:2 and High
+ * and MPEG-4's studio profiles.  RGB-coded streams (matrix RGB) are not
+ * told: a decoder gives them as RGB, which the node cannot serve.
  *
  * Returns: the format, or %GST_VIDEO_FORMAT_UNKNOWN when @caps do not
  * tell (no size yet, another sampling, another profile)
  */
 GstVideoFormat
-gst_daedalus_parsed_video_format (const GstCaps * caps)
+gst_daedalus_parsed_video_format (const GstCaps * caps, const GstCaps * output)
 {
   const GstStructure *s;
   const gchar *chroma, *profile, *colorimetry;
@@ -290,7 +342,7 @@ gst_daedalus_parsed_video_format (const GstCaps * caps)
   }
   for (i = 0; i < G_N_ELEMENTS (planar); i++) {
     if (planar[i].depth == depth && g_str_equal (planar[i].chroma, chroma))
-      return planar[i].format;
+      return preferred_like (output, planar[i].format);
   }
   return GST_VIDEO_FORMAT_UNKNOWN;
 }

@@ -33,7 +33,8 @@ guint gst_daedalus_video_format_bit_depth (GstVideoFormat format);
 
 guint32 gst_daedalus_video_format_to_stream_raw (GstVideoFormat format);
 
-GstVideoFormat gst_daedalus_parsed_video_format (const GstCaps * caps);
+GstVideoFormat gst_daedalus_parsed_video_format (const GstCaps * caps,
+    const GstCaps * output);
 
 void gst_daedalus_colorimetry_to_v4l2 (const GstVideoColorimetry * cinfo,
     guint32 * colorspace, guint32 * xfer_func, guint32 * ycbcr_enc,

@@ -694,19 +694,28 @@ gst_daedalus_stream_send_format (GstDaedalusStream * stream,
  * comes anyway; the kernel sees no change when the headers told the
  * truth (see gst_daedalus_parsed_video_format()).
  *
- * Returns: 0 when sent, 1 when not (a FORMAT was sent already, or @caps
- * do not tell), or the negative errno of the kernel's refusal
+ * @output: (nullable): what the decoder may give, in its order of
+ *   preference (gst_daedalus_parsed_video_format())
+ *
+ * Returns: 0 when sent, 1 when @caps do not tell, 2 when a FORMAT was
+ * sent already, or the negative errno of the kernel's refusal
  */
 gint
 gst_daedalus_stream_send_header_format (GstDaedalusStream * stream,
-    const GstCaps * caps)
+    const GstCaps * caps, const GstCaps * output)
 {
   struct daedalus_msg_format format;
-  GstVideoFormat vformat = gst_daedalus_parsed_video_format (caps);
+  GstVideoFormat vformat;
   GstVideoInfo info;
   gboolean known;
-  gint ret = 1;
+  gint ret = 2;
 
+  g_mutex_lock (&stream->lock);
+  known = stream->have_format;
+  g_mutex_unlock (&stream->lock);
+  if (known)
+    return 2;
+  vformat = gst_daedalus_parsed_video_format (caps, output);
   if (vformat == GST_VIDEO_FORMAT_UNKNOWN ||
       !gst_video_info_from_caps (&info, caps) ||
       !gst_daedalus_stream_fill_format (stream, &format, &info, vformat))
@@ -730,10 +739,11 @@ gst_daedalus_stream_send_header_format (GstDaedalusStream * stream,
  * @frame: the FRAME, naming @buffer
  * @buffer: (transfer none): the CAPTURE buffer acquired for it
  *
- * A FRAME the kernel refuses (an access unit it no longer knows: ENOENT;
- * sizes: EINVAL) left the buffer with the daemon: it goes back to the
- * announced ones, for the next frame, unless the buffers were taken back
- * meanwhile (ESTALE, a new generation).
+ * A FRAME the kernel refuses because it no longer knows the access unit
+ * (ENOENT) left the buffer with the daemon: it goes back to the announced
+ * ones, for the next frame, unless the buffers were taken back meanwhile
+ * (a new generation).  Not after EINVAL (sizes that do not fit the
+ * buffer): the same buffer would be refused again.
  */
 gint
 gst_daedalus_stream_send_frame (GstDaedalusStream * stream,
@@ -741,7 +751,7 @@ gst_daedalus_stream_send_frame (GstDaedalusStream * stream,
 {
   gint ret = send_msg (stream, frame, sizeof (*frame), DAEDALUS_MSG_FRAME);
 
-  if (ret != -ENOENT && ret != -EINVAL)
+  if (ret != -ENOENT)
     return ret;
   g_mutex_lock (&stream->lock);
   if (!buffer->available && !stream->awaiting_reset &&

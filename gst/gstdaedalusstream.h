@@ -119,7 +119,7 @@ gint gst_daedalus_stream_send_format (GstDaedalusStream * stream,
     struct daedalus_msg_format *format);
 
 gint gst_daedalus_stream_send_header_format (GstDaedalusStream * stream,
-    const GstCaps * caps);
+    const GstCaps * caps, const GstCaps * output);
 
 gint gst_daedalus_stream_send_frame (GstDaedalusStream * stream,
     struct daedalus_msg_frame *frame, GstDaedalusCaptureBuffer * buffer);

@@ -37,6 +37,8 @@ mkdir -p "$res"
 node=$("$here/find-node.sh") || exit 1
 connected=/sys/class/misc/daedalus-v4l2/connected
 wd=/sys/module/daedalus_v4l2/parameters/watchdog_ms
+wd_ms=$(cat "$wd")
+trap 'echo "$wd_ms" > "$wd"' EXIT
 all_codecs="vp9 vp8 h264 hevc mpeg2 mpeg4 av1"
 shift 2
 codecs=${*:-vp9 vp8 h264 hevc mpeg2 mpeg4}
@@ -94,7 +96,6 @@ for codec in $codecs; do
 	# the decoder's plugin loaded (see above); loading gst-libav took
 	# over the watchdog's 10 s on the 6.1 debug kernel beside another VM,
 	# which is TCG's doing, not the test's subject
-	wd_ms=$(cat "$wd")
 	echo 60000 > "$wd"
 	"$client" -d "$node" -c "$fourcc" -i "$clips/$codec/clip.hdr" \
 		-o "$res/$codec-warm-up.md5" -T 90000 > "$res/$codec-warm-up.log" 2>&1
