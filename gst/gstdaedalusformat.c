@@ -250,9 +250,12 @@ same_sampling (GstVideoFormat format, GstVideoFormat like)
     return FALSE;
   if (GST_VIDEO_FORMAT_INFO_IS_GRAY (l))
     return GST_VIDEO_FORMAT_INFO_IS_GRAY (f);
+  /* planar or semi-planar: decoders give packed YUV (avdec lists YUY2
+   * before Y42B) only when asked to */
   return GST_VIDEO_FORMAT_INFO_IS_YUV (f) &&
       !GST_VIDEO_FORMAT_INFO_HAS_ALPHA (f) &&
       GST_VIDEO_FORMAT_INFO_N_COMPONENTS (f) == 3 &&
+      GST_VIDEO_FORMAT_INFO_N_PLANES (f) >= 2 &&
       GST_VIDEO_FORMAT_INFO_W_SUB (f, 1) == GST_VIDEO_FORMAT_INFO_W_SUB (l, 1)
       && GST_VIDEO_FORMAT_INFO_H_SUB (f, 1) == GST_VIDEO_FORMAT_INFO_H_SUB (l,
       1);

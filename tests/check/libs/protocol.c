@@ -226,6 +226,75 @@ GST_START_TEST (test_stream_raw)
 
 GST_END_TEST;
 
+/* The headers' FORMAT: what a decoder gives for a parser's caps, read
+ * from the template's output caps in their order (avdec's template lists
+ * packed YUY2 before planar Y42B; a hardware decoder gives NV12), as the
+ * raw format FORMAT then names. */
+GST_START_TEST (test_parsed_video_format)
+{
+  /* avdec_h264's source template (gst-libav 1.22), its order kept */
+  static const gchar *avdec = "video/x-raw, format=(string){ I420, YUY2, "
+      "RGB, BGR, Y42B, Y444, YUV9, Y41B, GRAY8, RGB8P, UYVY, NV12, NV21, "
+      "GRAY16_LE, A420, I420_10BE, I420_10LE, I422_10BE, I422_10LE, "
+      "Y444_10BE, Y444_10LE, GBR, GBR_10LE }";
+  static const struct
+  {
+    const gchar *parsed;
+    const gchar *output;
+    guint32 fourcc;             /* 0: the caps do not tell */
+    guint depth;
+  } cases[] = {
+    {"video/x-h264, width=320, height=240, chroma-format=4:2:0, "
+          "bit-depth-luma=(uint)8", NULL, V4L2_PIX_FMT_YUV420, 8},
+    {"video/x-h264, width=320, height=240, chroma-format=4:2:0, "
+          "bit-depth-luma=(uint)8", "video/x-raw, format=NV12",
+        V4L2_PIX_FMT_NV12, 8},
+    {"video/x-h264, width=320, height=240, chroma-format=4:2:2, "
+          "bit-depth-luma=(uint)8", "avdec", V4L2_PIX_FMT_YUV422P, 8},
+    {"video/x-h264, width=320, height=240, chroma-format=4:4:4, "
+          "bit-depth-luma=(uint)8", "avdec", V4L2_PIX_FMT_YUV444M, 8},
+    {"video/x-h265, width=320, height=240, chroma-format=4:2:0, "
+          "bit-depth-luma=(uint)10", "avdec", V4L2_PIX_FMT_P010, 10},
+    {"video/x-vp9, width=320, height=240, chroma-format=4:2:0, "
+          "bit-depth-luma=(uint)10", "video/x-raw, format=P010_10LE",
+        V4L2_PIX_FMT_P010, 10},
+    {"video/mpeg, mpegversion=2, width=320, height=240, profile=main",
+        "avdec", V4L2_PIX_FMT_YUV420, 8},
+    {"video/mpeg, mpegversion=2, width=320, height=240, profile=4:2:2",
+        "avdec", 0, 0},
+    {"video/x-h265, width=320, height=240, chroma-format=4:4:4, "
+          "bit-depth-luma=(uint)8, colorimetry=1:1:0:0", "avdec", 0, 0},
+    {"video/x-h264, chroma-format=4:2:0, bit-depth-luma=(uint)8", "avdec",
+        0, 0},
+    {"video/x-h264, width=320, height=240", "avdec", 0, 0},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    GstCaps *parsed = gst_caps_from_string (cases[i].parsed);
+    GstCaps *output = cases[i].output ? gst_caps_from_string
+        (g_str_equal (cases[i].output, "avdec") ? avdec : cases[i].output) :
+        NULL;
+    GstVideoFormat f = gst_daedalus_parsed_video_format (parsed, output);
+    guint32 got = f == GST_VIDEO_FORMAT_UNKNOWN ? 0 :
+        gst_daedalus_video_format_to_stream_raw (f);
+
+    fail_unless (parsed != NULL);
+    fail_unless (got == cases[i].fourcc, "%s (output %s): %s, "
+        "%" GST_FOURCC_FORMAT ", want %" GST_FOURCC_FORMAT, cases[i].parsed,
+        cases[i].output, gst_video_format_to_string (f),
+        GST_FOURCC_ARGS (got), GST_FOURCC_ARGS (cases[i].fourcc));
+    if (got)
+      fail_unless_equals_int (gst_daedalus_video_format_bit_depth (f),
+          cases[i].depth);
+    gst_caps_unref (parsed);
+    if (output)
+      gst_caps_unref (output);
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 protocol_suite (void)
 {
@@ -239,6 +308,7 @@ protocol_suite (void)
   tcase_add_test (tc, test_daemon_messages);
   tcase_add_test (tc, test_caps_mapping);
   tcase_add_test (tc, test_stream_raw);
+  tcase_add_test (tc, test_parsed_video_format);
   return s;
 }
 
