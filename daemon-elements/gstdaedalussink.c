@@ -530,26 +530,28 @@ gst_daedalus_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
   GST_LOG_OBJECT (self, "FRAME AU %" G_GUINT64_FORMAT " -> buffer %u",
       (guint64) frame.cookie, frame.index);
   ret = gst_daedalus_stream_send_frame (stream, &frame, cbuf);
-  if (ret == -EINVAL) {
-    /* a layout the buffer cannot hold: no frame of this stream could go */
-    GST_ELEMENT_ERROR (self, STREAM, FAILED,
-        (_("The decoder node refused a decoded frame.")),
-        ("stream %" G_GUINT64_FORMAT ": FRAME of AU %" G_GUINT64_FORMAT
-            " into buffer %u: %s", gst_daedalus_stream_get_id (stream),
-            meta->cookie, frame.index, g_strerror (-ret)));
-    gst_daedalus_capture_buffer_unref (cbuf);
-    return GST_FLOW_ERROR;
-  }
-  if (ret == -ENOENT && self->refused_stream !=
-      gst_daedalus_stream_get_id (stream)) {
-    /* the buffer is ours again (gst_daedalus_stream_send_frame()); the
-     * frame is lost: said once per stream */
+  /* EINVAL: a layout the buffer cannot hold, no frame of this stream
+   * could go; ENOENT: the buffer is ours again
+   * (gst_daedalus_stream_send_frame()), the frame is lost, said once per
+   * stream */
+  if (ret == -EINVAL || (ret == -ENOENT &&
+          self->refused_stream != gst_daedalus_stream_get_id (stream))) {
+    gchar *why = g_strdup_printf ("stream %" G_GUINT64_FORMAT ": FRAME of "
+        "AU %" G_GUINT64_FORMAT " into buffer %u: %s",
+        gst_daedalus_stream_get_id (stream), meta->cookie, frame.index,
+        g_strerror (-ret));
+
+    if (ret == -EINVAL) {
+      GST_ELEMENT_ERROR (self, STREAM, FAILED,
+          (_("The decoder node refused a decoded frame.")), ("%s", why));
+      g_free (why);
+      gst_daedalus_capture_buffer_unref (cbuf);
+      return GST_FLOW_ERROR;
+    }
     self->refused_stream = gst_daedalus_stream_get_id (stream);
     GST_ELEMENT_WARNING (self, STREAM, FAILED,
-        (_("The decoder node refused a decoded frame.")),
-        ("stream %" G_GUINT64_FORMAT ": FRAME of AU %" G_GUINT64_FORMAT
-            " into buffer %u: %s", gst_daedalus_stream_get_id (stream),
-            meta->cookie, frame.index, g_strerror (-ret)));
+        (_("The decoder node refused a decoded frame.")), ("%s", why));
+    g_free (why);
   }
   gst_daedalus_capture_buffer_unref (cbuf);
   return GST_FLOW_OK;
