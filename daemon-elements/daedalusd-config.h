@@ -16,6 +16,8 @@
 
 #include <gst/gst.h>
 
+#include "gstdaedaluscodec.h"
+
 G_BEGIN_DECLS
 
 #define DAEDALUSD_CONFIG_GROUP "daedalusd"
@@ -39,13 +41,6 @@ typedef enum
   DAEDALUSD_ERROR_NO_DECODER,
 } DaedalusdError;
 
-typedef struct
-{
-  const gchar *name;            /* key in the configuration, --decoder */
-  const gchar *alias;           /* also accepted, or NULL */
-  guint32 fourcc;               /* V4L2 coded format */
-} DaedalusdCodec;
-
 typedef enum
 {
   DAEDALUSD_SOURCE_DEFAULT,
@@ -55,7 +50,7 @@ typedef enum
 
 typedef struct
 {
-  const DaedalusdCodec *codec;
+  const GstDaedalusCodec *codec;
   gchar *template;              /* NULL: none (disabled, or no decoder) */
   DaedalusdSource source;
   gboolean usable;
@@ -71,17 +66,6 @@ typedef struct
   DaedalusdDecoder *decoders;   /* one per codec, in codec table order */
   gchar *sysfs_root;            /* NULL: /sys (tests fake it) */
 } DaedalusdConfig;
-
-/* Returns TRUE for a factory that must not be used: one whose element
- * would decode on a daedalus-v4l2 node, i.e. loop back into the daemon. */
-typedef gboolean (*DaedalusdFactoryFilter) (GstElementFactory * factory,
-    gpointer user_data);
-
-const DaedalusdCodec *daedalusd_codecs (guint * n_codecs);
-
-const DaedalusdCodec *daedalusd_codec_lookup (const gchar * name);
-
-const DaedalusdCodec *daedalusd_codec_from_fourcc (guint32 fourcc);
 
 DaedalusdConfig *daedalusd_config_load (const gchar * path,
     gboolean path_given, const gchar * const *cli_decoders, GError ** error);
@@ -105,17 +89,9 @@ GstElement *daedalusd_config_make_bin (DaedalusdConfig * config,
 
 gchar *daedalusd_config_describe (DaedalusdConfig * config);
 
-void daedalusd_guard_loopback (GstElement * bin, const gchar * sysfs_root);
-
-/* built-in defaults, decodebin's way */
-GList *daedalusd_select_decoders (GList * factories, const GstCaps * caps,
-    DaedalusdFactoryFilter filter, gpointer user_data);
-
-gchar *daedalusd_default_template (const DaedalusdCodec * codec,
-    GList * factories, DaedalusdFactoryFilter filter, gpointer user_data);
-
-gboolean daedalusd_factory_loops_back (GstElementFactory * factory,
-    gpointer sysfs_root);
+/* built-in defaults, decodebin's way (gst_daedalus_codec_select()) */
+gchar *daedalusd_default_template (const GstDaedalusCodec * codec,
+    GList * factories, GstDaedalusFactoryFilter filter, gpointer user_data);
 
 G_END_DECLS
 

@@ -306,7 +306,7 @@ parse_options (App * app, gint * argc, gchar *** argv, GError ** error)
     {NULL}
   };
   GOptionContext *ctx;
-  gchar *description;
+  gchar *description, *body, *names;
   gboolean ok;
 
   ctx = g_option_context_new (NULL);
@@ -315,13 +315,12 @@ parse_options (App * app, gint * argc, gchar *** argv, GError ** error)
       _("Decodes for the daedalus-v4l2 V4L2 decoder: runs one GStreamer "
           "pipeline per stream a V4L2 client opens.  SIGHUP reloads the "
           "configuration for new streams."));
-  description = g_strdup_printf (_("Default configuration file: %s\n"
-          "Default control device: %s\n\n%s"), DAEDALUSD_CONFIG_FILE,
-      GST_DAEDALUS_DEFAULT_DEVICE,
-      _("Configuration file: a key file with the groups [daedalusd] "
-          "(device=PATH) and [decoders] (one CODEC=TEMPLATE per codec; an "
-          "empty template disables the codec).  Codecs: vp9, vp8, h264, "
-          "hevc, mpeg2, mpeg4, av1.  A template is a gst-launch-1.0 "
+  /* the codecs: the table's (gstdaedaluscodec.c) */
+  names = gst_daedalus_codec_names ();
+  body = g_strdup_printf (_("Configuration file: a key file with the groups "
+          "[daedalusd] (device=PATH) and [decoders] (one CODEC=TEMPLATE per "
+          "codec; an empty template disables the codec).  Codecs: %s.  "
+          "A template is a gst-launch-1.0 "
           "fragment with one input and one output; the command line "
           "overrides the file, the file overrides the built-in defaults "
           "(the highest-ranked installed parser and decoder).\n" "\n"
@@ -332,7 +331,12 @@ parse_options (App * app, gint * argc, gchar *** argv, GError ** error)
           "  2  the control device does not exist: the daedalus_v4l2 "
           "module is not loaded\n" "  3  another daemon is already connected\n"
           "  4  the kernel module speaks another protocol version\n"
-          "  5  the connection failed or was lost\n"));
+          "  5  the connection failed or was lost\n"), names);
+  description = g_strdup_printf (_("Default configuration file: %s\n"
+          "Default control device: %s\n\n%s"), DAEDALUSD_CONFIG_FILE,
+      GST_DAEDALUS_DEFAULT_DEVICE, body);
+  g_free (body);
+  g_free (names);
   g_option_context_set_description (ctx, description);
   g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
   g_option_context_add_group (ctx, gst_init_get_option_group ());

@@ -46,7 +46,7 @@
 #include "gstdaedaluselements.h"
 #include "gstdaedalussrc.h"
 #include "gstdaedalusconnection.h"
-#include "gstdaedalusformat.h"
+#include "gstdaedaluscodec.h"
 #include "gstdaedalusmeta.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_daedalus_src_debug);
@@ -81,18 +81,6 @@ static void gop_clear (GstDaedalusSrc * self, gboolean whole);
  * next keyframe, as it did before there were replays */
 #define GOP_MAX_BYTES (64 * 1024 * 1024)
 #define GOP_MAX_AUS 1024
-
-static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC,
-    GST_PAD_ALWAYS,
-    GST_STATIC_CAPS ("video/x-vp9; "
-        "video/x-h264, stream-format=(string)byte-stream, "
-        "alignment=(string)au; "
-        "video/x-h265, stream-format=(string)byte-stream, "
-        "alignment=(string)au; "
-        "video/x-vp8; "
-        "video/mpeg, mpegversion=(int){ 2, 4 }, systemstream=(boolean)false; "
-        "video/x-av1, stream-format=(string)obu-stream, alignment=(string)tu"));
 
 #define gst_daedalus_src_parent_class parent_class
 G_DEFINE_TYPE (GstDaedalusSrc, gst_daedalus_src, GST_TYPE_PUSH_SRC);
@@ -223,18 +211,18 @@ acceptable_codecs (GstDaedalusSrc * self, guint * n_codecs)
 {
   GstPad *pad = GST_BASE_SRC_PAD (self);
   GstCaps *peer = gst_pad_peer_query_caps (pad, NULL);
-  const guint32 *known;
+  const GstDaedalusCodec *known;
   guint32 *codecs;
   guint i, n_known;
 
-  known = gst_daedalus_codec_list (&n_known);
+  known = gst_daedalus_codecs (&n_known);
   codecs = g_new0 (guint32, n_known);
   *n_codecs = 0;
   for (i = 0; i < n_known; i++) {
-    GstCaps *caps = gst_daedalus_codec_to_caps (known[i]);
+    GstCaps *caps = gst_daedalus_codec_get_caps (&known[i]);
 
     if (!peer || gst_caps_can_intersect (peer, caps))
-      codecs[(*n_codecs)++] = known[i];
+      codecs[(*n_codecs)++] = known[i].fourcc;
     gst_caps_unref (caps);
   }
   gst_clear_caps (&peer);
@@ -272,6 +260,7 @@ static gboolean
 start_stream (GstDaedalusSrc * self)
 {
   const struct daedalus_msg_stream_open *info;
+  const GstDaedalusCodec *codec;
   GstPad *pad = GST_BASE_SRC_PAD (self);
   GstEvent *event;
   GstCaps *caps;
@@ -288,12 +277,13 @@ start_stream (GstDaedalusSrc * self)
   gst_pad_push_event (pad, event);
   g_free (sid);
 
-  caps = gst_daedalus_codec_to_caps (info->codec);
-  if (!caps) {
+  codec = gst_daedalus_codec_from_fourcc (info->codec);
+  if (!codec) {
     GST_WARNING_OBJECT (self, "unknown codec %" GST_FOURCC_FORMAT,
         GST_FOURCC_ARGS (info->codec));
     return FALSE;
   }
+  caps = gst_daedalus_codec_get_caps (codec);
   /* No size: the client's OUTPUT size is a hint, often a placeholder
    * (dev-decoder.rst: the stream's headers decide), and parsers let
    * upstream caps override the headers' size (h264parse, h265parse,
@@ -589,6 +579,7 @@ gst_daedalus_src_class_init (GstDaedalusSrcClass * klass)
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstBaseSrcClass *basesrc_class = GST_BASE_SRC_CLASS (klass);
   GstPushSrcClass *pushsrc_class = GST_PUSH_SRC_CLASS (klass);
+  GstCaps *caps;
 
   GST_DEBUG_CATEGORY_INIT (gst_daedalus_src_debug, "daedalussrc", 0,
       "daedalus-v4l2 access unit source");
@@ -601,7 +592,11 @@ gst_daedalus_src_class_init (GstDaedalusSrcClass * klass)
       "Id of the stream to decode; 0 serves the next stream that opens "
       "and nobody else serves, one after another");
 
-  gst_element_class_add_static_pad_template (element_class, &src_template);
+  /* every codec of the table (gstdaedaluscodec.c) */
+  caps = gst_daedalus_codec_all_caps ();
+  gst_element_class_add_pad_template (element_class,
+      gst_pad_template_new ("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
+  gst_caps_unref (caps);
   gst_element_class_set_static_metadata (element_class,
       "daedalus-v4l2 source", "Source/Video",
       "Access units of a V4L2 client of the daedalus-v4l2 decoder",

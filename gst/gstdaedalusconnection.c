@@ -33,7 +33,7 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "gstdaedalusformat.h"
+#include "gstdaedaluscodec.h"
 #include "gstdaedalusnode.h"
 #include "gstdaedalusprivate.h"
 #include "gstdaedalusprotocol.h"
@@ -352,47 +352,48 @@ offered_codecs (const struct daedalus_msg_hello *khello,
   return n;
 }
 
-/* The codecs we tell the kernel we decode: the ones it offers that the caps
- * mapping knows and some installed decoder accepts, leaving out decoders
- * on a daedalus-v4l2 node (decoding there would feed ourselves). */
+/* gst_daedalus_codec_select()'s filter: no decoder on a daedalus-v4l2 node
+ * (decoding there would feed ourselves). */
+static gboolean
+loops_back (GstElementFactory * factory, gpointer user_data)
+{
+  return gst_daedalus_factory_loops_back (factory, NULL);
+}
+
+/* The codecs we tell the kernel we decode when the daemon names none: the
+ * ones it offers for which the selection rule daedalusd's defaults use
+ * finds a decoder (gst_daedalus_codec_select()). */
 static guint
 decodable_codecs (const struct daedalus_msg_hello *khello, guint32 * out)
 {
-  GList *decoders, *l;
-  const guint32 *known;
-  guint i, n_known, n = 0;
+  GList *factories;
+  const GstDaedalusCodec *codecs;
+  guint i, n_codecs, n = 0;
 
-  decoders = gst_element_factory_list_get_elements
-      (GST_ELEMENT_FACTORY_TYPE_DECODER | GST_ELEMENT_FACTORY_TYPE_MEDIA_VIDEO,
-      GST_RANK_NONE);
-  known = gst_daedalus_codec_list (&n_known);
+  factories = gst_element_factory_list_get_elements
+      (GST_ELEMENT_FACTORY_TYPE_DECODER | GST_ELEMENT_FACTORY_TYPE_PARSER |
+      GST_ELEMENT_FACTORY_TYPE_MEDIA_VIDEO, GST_RANK_MARGINAL);
+  codecs = gst_daedalus_codecs (&n_codecs);
 
-  for (i = 0; i < n_known && n < DAEDALUS_MAX_CODECS; i++) {
-    GstCaps *caps;
-    GList *ok;
+  for (i = 0; i < n_codecs && n < DAEDALUS_MAX_CODECS; i++) {
+    GList *decoders;
     guint j;
     gboolean offered = khello->num_codecs == 0;
 
     for (j = 0; j < khello->num_codecs; j++)
-      offered |= khello->codecs[j] == known[i];
+      offered |= khello->codecs[j] == codecs[i].fourcc;
     if (!offered)
       continue;
 
-    caps = gst_daedalus_codec_to_caps (known[i]);
-    ok = gst_element_factory_list_filter (decoders, caps, GST_PAD_SINK, FALSE);
-    for (l = ok; l; l = l->next) {
-      if (!gst_daedalus_factory_loops_back (l->data, NULL))
-        break;
-    }
-    if (l)
-      out[n++] = known[i];
+    decoders = gst_daedalus_codec_select (&codecs[i], factories, loops_back,
+        NULL, NULL);
+    if (decoders)
+      out[n++] = codecs[i].fourcc;
     else
-      GST_INFO ("no decoder for %" GST_PTR_FORMAT "%s", caps,
-          ok ? " but on a daedalus-v4l2 node" : "");
-    gst_plugin_feature_list_free (ok);
-    gst_caps_unref (caps);
+      GST_INFO ("no decoder for %s", codecs[i].name);
+    gst_plugin_feature_list_free (decoders);
   }
-  gst_plugin_feature_list_free (decoders);
+  gst_plugin_feature_list_free (factories);
   return n;
 }
 

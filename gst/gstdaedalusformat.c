@@ -7,7 +7,8 @@
  * version 2 of the License, or (at your option) any later version.
  */
 
-/* V4L2 fourcc <-> GStreamer caps and video formats. */
+/* V4L2 raw fourccs <-> GStreamer video formats; what the stream's
+ * headers say its format is.  (The coded ones: gstdaedaluscodec.c.) */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -16,29 +17,6 @@
 #include <linux/videodev2.h>
 
 #include "gstdaedalusformat.h"
-
-#ifndef V4L2_PIX_FMT_AV1
-#define V4L2_PIX_FMT_AV1 v4l2_fourcc ('A', 'V', '0', '1')
-#endif
-
-static const struct
-{
-  guint32 fourcc;
-  const gchar *caps;
-} codecs[] = {
-  {V4L2_PIX_FMT_VP9, "video/x-vp9"},
-  {V4L2_PIX_FMT_H264,
-      "video/x-h264, stream-format=(string)byte-stream, alignment=(string)au"},
-  {V4L2_PIX_FMT_HEVC,
-      "video/x-h265, stream-format=(string)byte-stream, alignment=(string)au"},
-  {V4L2_PIX_FMT_VP8, "video/x-vp8"},
-  {V4L2_PIX_FMT_MPEG2,
-      "video/mpeg, mpegversion=(int)2, systemstream=(boolean)false"},
-  {V4L2_PIX_FMT_MPEG4,
-      "video/mpeg, mpegversion=(int)4, systemstream=(boolean)false"},
-  {V4L2_PIX_FMT_AV1,
-      "video/x-av1, stream-format=(string)obu-stream, alignment=(string)tu"},
-};
 
 /* The raw formats of the node's CAPTURE queue, as kmod/daedalus-fmt.c
  * has them (docs/protocol.md lists them). */
@@ -59,65 +37,6 @@ static const struct
   {V4L2_PIX_FMT_YUV444M, GST_VIDEO_FORMAT_Y444, 3},
   {V4L2_PIX_FMT_NV24, GST_VIDEO_FORMAT_NV24, 1},
 };
-
-/* Returns the caps of coded @fourcc, or NULL when we do not know it. */
-GstCaps *
-gst_daedalus_codec_to_caps (guint32 fourcc)
-{
-  guint i;
-
-  for (i = 0; i < G_N_ELEMENTS (codecs); i++) {
-    if (codecs[i].fourcc == fourcc)
-      return gst_caps_from_string (codecs[i].caps);
-  }
-  return NULL;
-}
-
-/* Returns the fourcc of the first codec whose caps intersect @caps, or 0. */
-guint32
-gst_daedalus_caps_to_codec (const GstCaps * caps)
-{
-  guint i;
-
-  for (i = 0; i < G_N_ELEMENTS (codecs); i++) {
-    GstCaps *c = gst_caps_from_string (codecs[i].caps);
-    gboolean match = gst_caps_can_intersect (c, caps);
-
-    gst_caps_unref (c);
-    if (match)
-      return codecs[i].fourcc;
-  }
-  return 0;
-}
-
-GstCaps *
-gst_daedalus_codec_all_caps (void)
-{
-  GstCaps *caps = gst_caps_new_empty ();
-  guint i;
-
-  for (i = 0; i < G_N_ELEMENTS (codecs); i++)
-    gst_caps_append (caps, gst_caps_from_string (codecs[i].caps));
-  return caps;
-}
-
-/* The fourccs of every codec the caps mapping knows. */
-const guint32 *
-gst_daedalus_codec_list (guint * n_codecs)
-{
-  static guint32 list[G_N_ELEMENTS (codecs)];
-  static gsize once = 0;
-
-  if (g_once_init_enter (&once)) {
-    guint i;
-
-    for (i = 0; i < G_N_ELEMENTS (codecs); i++)
-      list[i] = codecs[i].fourcc;
-    g_once_init_leave (&once, 1);
-  }
-  *n_codecs = G_N_ELEMENTS (codecs);
-  return list;
-}
 
 GstVideoFormat
 gst_daedalus_raw_to_video_format (guint32 fourcc, guint * n_mem_planes)

@@ -15,14 +15,6 @@
 
 G_BEGIN_DECLS
 
-GstCaps *gst_daedalus_codec_to_caps (guint32 fourcc);
-
-guint32 gst_daedalus_caps_to_codec (const GstCaps * caps);
-
-GstCaps *gst_daedalus_codec_all_caps (void);
-
-const guint32 *gst_daedalus_codec_list (guint * n_codecs);
-
 GstVideoFormat gst_daedalus_raw_to_video_format (guint32 fourcc,
     guint * n_mem_planes);
 

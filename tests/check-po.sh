@@ -9,7 +9,7 @@ trap 'rm -rf "$work"' EXIT
 cd "$src"
 fail=0
 # translatable sources missing from POTFILES
-for f in $(grep -lE '\b(N?_|C_|NC_) \("' gst/*.c daemon-elements/*.c); do
+for f in $(grep -lE '\b(N?_|C_|NC_) ?\("' gst/*.c daemon-elements/*.c); do
 	grep -qxF "$f" po/POTFILES || { echo "check-po: $f has messages but is not in po/POTFILES"; fail=1; }
 done
 # the keywords of meson's i18n 'glib' preset

@@ -26,6 +26,7 @@
 #include <gst/app/gstappsrc.h>
 #include <gst/check/gstcheck.h>
 
+#include "daedalusd-guard.h"
 #include "daemontest.h"
 #include "gstdaedalusnode.h"
 #include "testclip.h"
@@ -53,7 +54,7 @@ static const DaedalusdDecoder *
 decoder (DaedalusdConfig * config, const gchar * name)
 {
   return daedalusd_config_get_decoder (config,
-      daedalusd_codec_lookup (name)->fourcc);
+      gst_daedalus_codec_lookup (name)->fourcc);
 }
 
 /* ---- elements the pipelines auto-plugged -------------------------------- */
@@ -129,7 +130,7 @@ decode_through_daemon (TestClip * clip, const gchar * codec,
     const gchar * tmpl, const gchar * sysfs_root, GPtrArray * ref,
     Plugged * plugged)
 {
-  guint32 fourcc = daedalusd_codec_lookup (codec)->fourcc;
+  guint32 fourcc = gst_daedalus_codec_lookup (codec)->fourcc;
   FakeKernel *fk = fake_kernel_new_full (DAEDALUS_PROTO_MAJOR, 6, &fourcc, 1);
   gchar *arg = g_strdup_printf ("%s=%s", codec, tmpl);
   const gchar *cli[] = { arg, NULL };

@@ -22,6 +22,7 @@
 #include <gst/check/gstcheck.h>
 
 #include "fakekernel.h"
+#include "gstdaedaluscodec.h"
 #include "testclip.h"
 
 #define TIMEOUT_MS 30000
@@ -236,6 +237,72 @@ GST_START_TEST (test_help)
   run (bad, NULL, &r);
   fail_unless_equals_int (r.status, 1);
   run_clear (&r);
+}
+
+GST_END_TEST;
+
+/* Every row of the codec table (gstdaedaluscodec.c) is in --help, in
+ * --list, and a key of --decoder and of the configuration file, by its
+ * name and by its alias: adding a row is enough for all of them. */
+GST_START_TEST (test_codec_table)
+{
+  const GstDaedalusCodec *codecs;
+  GPtrArray *args = g_ptr_array_new ();
+  GString *conf = g_string_new ("[decoders]\n");
+  const gchar *help[] = { "--help", NULL };
+  gchar *path, *s;
+  guint i, n;
+  Run r;
+
+  codecs = gst_daedalus_codecs (&n);
+  fail_unless (n > 0);
+  run (help, NULL, &r);
+  fail_unless_equals_int (r.status, 0);
+  for (i = 0; i < n; i++) {
+    s = g_strdup_printf (" %s%s", codecs[i].name, i + 1 < n ? "," : ".  ");
+    assert_contains (r.out, s);
+    g_free (s);
+  }
+  run_clear (&r);
+
+  /* even rows disabled on the command line, odd ones in the file; by the
+   * alias where there is one */
+  g_ptr_array_add (args, (gpointer) "--list");
+  for (i = 0; i < n; i++) {
+    const gchar *key = codecs[i].alias ? codecs[i].alias : codecs[i].name;
+
+    if (i % 2 == 0) {
+      g_ptr_array_add (args, (gpointer) "-D");
+      g_ptr_array_add (args, g_strdup_printf ("%s=", key));
+    } else {
+      g_string_append_printf (conf, "%s=\n", key);
+    }
+  }
+  path = write_config (conf->str);
+  g_ptr_array_add (args, (gpointer) "--config");
+  g_ptr_array_add (args, path);
+  g_ptr_array_add (args, NULL);
+  run ((const gchar * const *) args->pdata, NULL, &r);
+  fail_unless_equals_int (r.status, 0);
+  for (i = 0; i < n; i++) {
+    s = g_strdup_printf ("\n%-6s -\n       not usable: disabled in the "
+        "configuration (%s)\n", codecs[i].name,
+        i % 2 == 0 ? "command line" : "configuration file");
+    assert_contains (r.out, s);
+    g_free (s);
+  }
+  run_clear (&r);
+
+  for (i = 0; i < args->len; i++) {
+    const gchar *a = g_ptr_array_index (args, i);
+
+    if (a && g_str_has_suffix (a, "="))
+      g_free ((gpointer) a);
+  }
+  g_ptr_array_free (args, TRUE);
+  g_unlink (path);
+  g_free (path);
+  g_string_free (conf, TRUE);
 }
 
 GST_END_TEST;
@@ -566,6 +633,7 @@ cli_suite (void)
     return s;
   tcase_add_test (tc, test_list);
   tcase_add_test (tc, test_help);
+  tcase_add_test (tc, test_codec_table);
   tcase_add_test (tc, test_bad_template_exit);
   tcase_add_test (tc, test_no_device);
   tcase_add_test (tc, test_version_mismatch);

@@ -24,6 +24,7 @@
 #include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
 
+#include "daedalusd-guard.h"
 #include "daemontest.h"
 #include "gstdaedalusnode.h"
 #include "testclip.h"
@@ -426,7 +427,7 @@ static const DaedalusdDecoder *
 decoder (DaedalusdConfig * config, const gchar * name)
 {
   return daedalusd_config_get_decoder (config,
-      daedalusd_codec_lookup (name)->fourcc);
+      gst_daedalus_codec_lookup (name)->fourcc);
 }
 
 /* command line over file over built-in defaults */
@@ -675,7 +676,7 @@ compare_name (GstPluginFeature * f, const gchar * name)
 /* the highest rank wins, unless it decodes on a daedalus node */
 GST_START_TEST (test_default_never_loops_back)
 {
-  const DaedalusdCodec *vp9 = daedalusd_codec_lookup ("vp9");
+  const GstDaedalusCodec *vp9 = gst_daedalus_codec_lookup ("vp9");
   gchar *ours = daemon_test_fake_sysfs ("daedalus-v4l2");
   gchar *other = daemon_test_fake_sysfs ("some-hardware");
   GstElementFactory *factory;
@@ -700,7 +701,7 @@ GST_START_TEST (test_default_never_loops_back)
 
   /* the list itself: sorted by rank, marginal included, filtered */
   caps = gst_caps_from_string ("video/x-vp9");
-  list = daedalusd_select_decoders (factories, caps,
+  list = gst_daedalus_select_decoders (factories, caps,
       daedalusd_factory_loops_back, other);
   fail_unless (list != NULL);
   fail_unless_equals_string (GST_OBJECT_NAME (list->data), "fakev4l2vp9dec");
@@ -708,7 +709,7 @@ GST_START_TEST (test_default_never_loops_back)
           (GCompareFunc) compare_name) != NULL ||
       !gst_element_factory_find ("avdec_vp9"));
   gst_plugin_feature_list_free (list);
-  list = daedalusd_select_decoders (factories, caps,
+  list = gst_daedalus_select_decoders (factories, caps,
       daedalusd_factory_loops_back, ours);
   fail_unless (g_list_find_custom (list, "fakev4l2vp9dec",
           (GCompareFunc) compare_name) == NULL);

@@ -23,6 +23,7 @@
 #include <gst/check/gstcheck.h>
 
 #include "fakekernel.h"
+#include "gstdaedaluscodec.h"
 #include "testclip.h"
 
 #define TIMEOUT_MS 10000
@@ -87,6 +88,81 @@ GST_START_TEST (test_teardown_waiting_for_capture)
           0).error < 0);
   fail_unless_equals_int (fake_kernel_get_invalid (fk), 0);
   test_clip_free (clip);
+  fake_kernel_free (fk);
+}
+
+GST_END_TEST;
+
+/* Every row of the codec table (gstdaedaluscodec.c) is in the pad
+ * template, and in the library's default HELLO exactly when the selection
+ * rule daedalusd's defaults use finds a decoder for it. */
+GST_START_TEST (test_codec_table)
+{
+  GstElementFactory *factory = gst_element_factory_find ("daedalussrc");
+  const GstDaedalusCodec *codecs;
+  guint32 offered[DAEDALUS_MAX_CODECS];
+  FakeKernel *fk;
+  GstElement *pipeline;
+  GstCaps *tmpl = NULL;
+  GList *factories;
+  const GList *l;
+  guint i, n, n_decodable = 0;
+
+  /* a kernel that offers every codec of the table */
+  codecs = gst_daedalus_codecs (&n);
+  fail_unless (n <= DAEDALUS_MAX_CODECS);
+  for (i = 0; i < n; i++)
+    offered[i] = codecs[i].fourcc;
+  fk = fake_kernel_new_full (DAEDALUS_PROTO_MAJOR, 4, offered, n);
+
+  fail_unless (factory != NULL);
+  for (l = gst_element_factory_get_static_pad_templates (factory); l;
+      l = l->next) {
+    GstStaticPadTemplate *t = l->data;
+
+    if (t->direction == GST_PAD_SRC)
+      tmpl = gst_static_pad_template_get_caps (t);
+  }
+  fail_unless (tmpl != NULL);
+
+  /* a daedalussrc of one stream says the default HELLO and no other */
+  pipeline = gst_parse_launch ("daedalussrc name=src stream=3 ! fakesink",
+      NULL);
+  gst_child_proxy_set (GST_CHILD_PROXY (pipeline), "src::fd",
+      fake_kernel_get_fd (fk), NULL);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless (fake_kernel_wait_hello (fk, TIMEOUT_MS));
+
+  factories = gst_element_factory_list_get_elements
+      (GST_ELEMENT_FACTORY_TYPE_DECODER | GST_ELEMENT_FACTORY_TYPE_PARSER |
+      GST_ELEMENT_FACTORY_TYPE_MEDIA_VIDEO, GST_RANK_MARGINAL);
+  for (i = 0; i < n; i++) {
+    GstCaps *caps = gst_daedalus_codec_get_caps (&codecs[i]);
+    GList *decoders = gst_daedalus_codec_select (&codecs[i], factories, NULL,
+        NULL, NULL);
+
+    fail_unless (gst_caps_is_subset (caps, tmpl),
+        "%s is not in daedalussrc's pad template", codecs[i].name);
+    fail_unless (!fake_kernel_first_hello_has (fk, codecs[i].fourcc) ==
+        !decoders, "%s: in the default HELLO: %d, decoders: %u",
+        codecs[i].name, fake_kernel_first_hello_has (fk, codecs[i].fourcc),
+        g_list_length (decoders));
+    n_decodable += decoders != NULL;
+    gst_plugin_feature_list_free (decoders);
+    gst_caps_unref (caps);
+  }
+  /* the decoders the unit tests need are installed (scripts/install-deps) */
+  fail_unless (n_decodable >= 2);
+  fail_unless_equals_int (fake_kernel_get_hello (fk)->num_codecs,
+      n_decodable);
+
+  fail_unless (set_null_time (pipeline) < 2 * G_USEC_PER_SEC);
+  gst_object_unref (pipeline);
+  fail_unless_equals_int (fake_kernel_get_n_hellos (fk), 1);
+  gst_plugin_feature_list_free (factories);
+  gst_caps_unref (tmpl);
+  gst_object_unref (factory);
   fake_kernel_free (fk);
 }
 
@@ -442,6 +518,7 @@ daedalussrc_suite (void)
   tcase_add_test (tc, test_teardown_waiting_for_stream);
   tcase_add_test (tc, test_teardown_waiting_for_capture);
   tcase_add_test (tc, test_connection_lost);
+  tcase_add_test (tc, test_codec_table);
   tcase_add_test (tc, test_restrict_codecs);
   tcase_add_test (tc, test_restrict_codecs_not);
   tcase_add_test (tc, test_wrong_major);

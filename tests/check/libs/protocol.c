@@ -15,6 +15,7 @@
 #include <linux/videodev2.h>
 #include <gst/check/gstcheck.h>
 
+#include "gstdaedaluscodec.h"
 #include "gstdaedalusformat.h"
 #include "gstdaedalusprotocol.h"
 
@@ -159,16 +160,22 @@ GST_START_TEST (test_caps_mapping)
   guint i, n;
   guint n_mem;
 
-  gst_daedalus_codec_list (&n);
+  gst_daedalus_codecs (&n);
   fail_unless_equals_int (n, G_N_ELEMENTS (codecs));
   for (i = 0; i < G_N_ELEMENTS (codecs); i++) {
-    GstCaps *caps = gst_daedalus_codec_to_caps (codecs[i]);
+    const GstDaedalusCodec *codec = gst_daedalus_codec_from_fourcc (codecs[i]);
+    GstCaps *caps;
 
-    fail_unless (caps != NULL);
-    fail_unless_equals_int (gst_daedalus_caps_to_codec (caps), codecs[i]);
+    fail_unless (codec != NULL);
+    caps = gst_daedalus_codec_get_caps (codec);
+    fail_unless (gst_daedalus_codec_from_caps (caps) == codec);
+    fail_unless (gst_daedalus_codec_lookup (codec->name) == codec);
     gst_caps_unref (caps);
   }
-  fail_unless (gst_daedalus_codec_to_caps (V4L2_PIX_FMT_NV12) == NULL);
+  fail_unless (gst_daedalus_codec_from_fourcc (V4L2_PIX_FMT_NV12) == NULL);
+  fail_unless (gst_daedalus_codec_lookup ("avc")->fourcc == V4L2_PIX_FMT_H264);
+  fail_unless (gst_daedalus_codec_lookup ("H265")->fourcc == V4L2_PIX_FMT_HEVC);
+  fail_unless (gst_daedalus_codec_lookup ("theora") == NULL);
 
   fail_unless_equals_int (gst_daedalus_raw_to_video_format (V4L2_PIX_FMT_NV12,
           &n_mem), GST_VIDEO_FORMAT_NV12);

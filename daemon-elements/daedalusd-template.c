@@ -1,0 +1,501 @@
+/* daedalus-v4l2
+ * Copyright (C) 2025 daedalus-v4l2 authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+/* daedalusd's decoder templates: a gst-launch fragment with one unlinked
+ * input and one output of raw video, which may appear at run time
+ * (decodebin).  Parsing one into a bin with a "sink" and a "src" ghost
+ * pad, and checking one at load: its words, its pads, its caps, and that
+ * it does not decode on a daedalus-v4l2 node. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "daedalusd-config.h"
+#include "daedalusd-guard.h"
+#include "daedalusd-template.h"
+#include "gstdaedaluscodec.h"
+#include "gstdaedalusnode.h"
+
+GST_DEBUG_CATEGORY_EXTERN (daedalusd_debug);
+#define GST_CAT_DEFAULT daedalusd_debug
+
+/* ---- templates ------------------------------------------------------ */
+
+static void
+set_bad (const DaedalusdDecoder * dec, const gchar * path, GError ** error,
+    const gchar * what)
+{
+  switch (dec->source) {
+    case DAEDALUSD_SOURCE_CLI:
+      g_set_error (error, DAEDALUSD_ERROR, DAEDALUSD_ERROR_TEMPLATE,
+          _("Bad decoder template for %s on the command line: %s"),
+          dec->codec->name, what);
+      break;
+    case DAEDALUSD_SOURCE_FILE:
+      g_set_error (error, DAEDALUSD_ERROR, DAEDALUSD_ERROR_TEMPLATE,
+          _("Bad decoder template for %s in %s: %s"), dec->codec->name,
+          path, what);
+      break;
+    case DAEDALUSD_SOURCE_DEFAULT:
+    default:
+      g_set_error (error, DAEDALUSD_ERROR, DAEDALUSD_ERROR_TEMPLATE,
+          _("Bad built-in decoder template for %s: %s"), dec->codec->name,
+          what);
+      break;
+  }
+}
+
+/* gst_parse's bin of @desc, without ghost pads.  A description naming
+ * elements that are not installed fails with
+ * GST_PARSE_ERROR_NO_SUCH_ELEMENT and @missing set. */
+static GstElement *
+parse_description (const gchar * desc, gchar *** missing, GError ** error)
+{
+  GstParseContext *ctx = gst_parse_context_new ();
+  GstElement *bin;
+
+  bin = gst_parse_bin_from_description_full (desc, FALSE, ctx,
+      GST_PARSE_FLAG_FATAL_ERRORS, error);
+  if (missing)
+    *missing = gst_parse_context_get_missing_elements (ctx);
+  gst_parse_context_free (ctx);
+  if (bin)
+    gst_object_ref_sink (bin);
+  return bin;
+}
+
+/* ---- the template's input and output -------------------------------- */
+
+/* gst_parse knows which pad is the input of a template and which the
+ * output, including an output that appears at run time ("sometimes" pads
+ * of decodebin, parsebin ...; the element asks for a delayed link): it is
+ * asked to link the template between two identities.  The input identity
+ * goes again, the bin's "sink" ghosts the pad it was linked to; so does
+ * the output identity when the output exists already.  Otherwise it stays,
+ * the delayed link links the first pad the last element adds to it, and
+ * "src" ghosts its src pad. */
+#define INPUT_NAME "daedalusd-input"
+#define OUTPUT_NAME "daedalusd-output"
+
+static GstStaticCaps raw_video_caps = GST_STATIC_CAPS ("video/x-raw(ANY)");
+
+static gboolean
+may_be_raw_video (GstCaps * caps)
+{
+  GstCaps *raw = gst_static_caps_get (&raw_video_caps);
+  gboolean may = caps && gst_caps_can_intersect (caps, raw);
+
+  gst_caps_unref (raw);
+  return may;
+}
+
+/* Whether gst_parse links a src pad of @el when it appears: a delayed link
+ * waits on "pad-added". */
+static gboolean
+has_delayed_link (GstElement * el)
+{
+  return g_signal_has_handler_pending (el,
+      g_signal_lookup ("pad-added", GST_TYPE_ELEMENT), 0, FALSE);
+}
+
+/* Whether a src pad of @el is linked; if not, the caps of one that is
+ * not (its link failed), if any. */
+static gboolean
+has_linked_src_pad (GstElement * el, GstCaps ** unlinked_caps)
+{
+  GstIterator *it = gst_element_iterate_src_pads (el);
+  GValue item = G_VALUE_INIT;
+  gboolean linked = FALSE;
+
+  *unlinked_caps = NULL;
+  while (!linked && gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    GstPad *pad = g_value_get_object (&item);
+
+    linked = gst_pad_is_linked (pad);
+    if (!linked && !*unlinked_caps)
+      *unlinked_caps = gst_pad_get_current_caps (pad);
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  if (linked)
+    gst_clear_caps (unlinked_caps);
+  return linked;
+}
+
+/* Whether @el may add a src pad of raw video (or of any caps, like
+ * decodebin's) */
+static gboolean
+may_add_raw_video (GstElement * el)
+{
+  GList *l = gst_element_class_get_pad_template_list
+      (GST_ELEMENT_GET_CLASS (el));
+  gboolean raw = FALSE;
+
+  for (; l && !raw; l = l->next) {
+    GstPadTemplate *t = l->data;
+    GstCaps *caps;
+
+    if (GST_PAD_TEMPLATE_DIRECTION (t) != GST_PAD_SRC ||
+        GST_PAD_TEMPLATE_PRESENCE (t) != GST_PAD_SOMETIMES)
+      continue;
+    caps = gst_pad_template_get_caps (t);
+    raw = may_be_raw_video (caps);
+    gst_caps_unref (caps);
+  }
+  return raw;
+}
+
+/* The elements of @bin that link a src pad when it appears, with a
+ * reference each. */
+static GList *
+delayed_sources (GstElement * bin)
+{
+  GstIterator *it = gst_bin_iterate_elements (GST_BIN (bin));
+  GValue item = G_VALUE_INIT;
+  GList *found = NULL;
+
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    GstElement *el = g_value_get_object (&item);
+
+    if (has_delayed_link (el))
+      found = g_list_prepend (found, gst_object_ref (el));
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  return found;
+}
+
+/* streaming thread: what the output identity gets must be raw video */
+static GstPadProbeReturn
+check_output_caps (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  GstCaps *caps;
+  gchar *s;
+
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+    return GST_PAD_PROBE_OK;
+  gst_event_parse_caps (event, &caps);
+  if (may_be_raw_video (caps))
+    return GST_PAD_PROBE_OK;
+
+  s = gst_caps_to_string (caps);
+  GST_ELEMENT_ERROR (GST_PAD_PARENT (pad), STREAM, CODEC_NOT_FOUND,
+      (_("The decoder template gave %s, not raw video."), s), (NULL));
+  g_free (s);
+  return GST_PAD_PROBE_DROP;
+}
+
+/* streaming thread: @el added all its pads; none could be linked (what
+ * is not raw video cannot link to daedalussink), or there were none */
+static void
+on_no_more_pads (GstElement * el, GstElement * output)
+{
+  GstCaps *caps;
+  gchar *s;
+
+  if (has_linked_src_pad (el, &caps))
+    return;
+  if (caps) {
+    s = gst_caps_to_string (caps);
+    GST_ELEMENT_ERROR (output, STREAM, CODEC_NOT_FOUND,
+        (_("The decoder template gave %s, not raw video."), s),
+        ("%s added no pad that could be linked", GST_ELEMENT_NAME (el)));
+    g_free (s);
+    gst_caps_unref (caps);
+  } else {
+    GST_ELEMENT_ERROR (output, STREAM, CODEC_NOT_FOUND,
+        (_("The decoder template gave no raw video output.")),
+        ("%s added no src pad", GST_ELEMENT_NAME (el)));
+  }
+}
+
+static void
+unref_closure_data (gpointer data, GClosure * closure)
+{
+  gst_object_unref (data);
+}
+
+/* Replaces the identity @name by a ghost pad @ghost_name for the pad it is
+ * linked to.  FALSE when it is not linked. */
+static gboolean
+replace_identity (GstElement * bin, const gchar * name,
+    const gchar * pad_name, const gchar * ghost_name)
+{
+  GstElement *identity = gst_bin_get_by_name (GST_BIN (bin), name);
+  GstPad *pad = gst_element_get_static_pad (identity, pad_name);
+  GstPad *peer = gst_pad_get_peer (pad);
+
+  if (peer) {
+    if (GST_PAD_IS_SRC (pad))
+      gst_pad_unlink (pad, peer);
+    else
+      gst_pad_unlink (peer, pad);
+    gst_bin_remove (GST_BIN (bin), identity);
+    gst_element_add_pad (bin, gst_ghost_pad_new (ghost_name, peer));
+    gst_object_unref (peer);
+  }
+  gst_object_unref (pad);
+  gst_object_unref (identity);
+  return peer != NULL;
+}
+
+/* The bin of @tmpl with a "sink" and a "src" ghost pad, or NULL with
+ * @why, what is wrong with the template, or @error when it does not parse
+ * at all.  @dynamic: its output appears at run time; then the bin checks
+ * it is raw video. */
+GstElement *
+daedalusd_template_make_bin (const gchar * tmpl, gboolean * dynamic,
+    const gchar ** why, GError ** error)
+{
+  gchar *desc = g_strdup_printf ("identity name=" INPUT_NAME " ! %s ! "
+      "identity name=" OUTPUT_NAME, tmpl);
+  GstElement *bin, *output;
+  GstPad *pad;
+  GList *sources, *l;
+  gboolean raw;
+
+  *why = NULL;
+  bin = parse_description (desc, NULL, NULL);
+  g_free (desc);
+  if (!bin) {
+    output = parse_description (tmpl, NULL, error);
+    if (!output)
+      return NULL;
+    gst_object_unref (output);
+    /* the template on its own parses: its input or output cannot link */
+    desc = g_strdup_printf ("identity name=" INPUT_NAME " ! %s", tmpl);
+    output = parse_description (desc, NULL, NULL);
+    *why = output ? _("it has no unlinked output") :
+        _("it has no unlinked input");
+    gst_clear_object (&output);
+    g_free (desc);
+    return NULL;
+  }
+
+  if (!replace_identity (bin, INPUT_NAME, "src", "sink")) {
+    /* the first element adds its input at run time */
+    *why = _("it has no unlinked input");
+    goto bad;
+  }
+  *dynamic = !replace_identity (bin, OUTPUT_NAME, "sink", "src");
+  if (!*dynamic)
+    return bin;
+
+  output = gst_bin_get_by_name (GST_BIN (bin), OUTPUT_NAME);
+  sources = delayed_sources (bin);
+  raw = sources == NULL;
+  for (l = sources; l; l = l->next) {
+    raw |= may_add_raw_video (l->data);
+    g_signal_connect_data (l->data, "no-more-pads",
+        G_CALLBACK (on_no_more_pads), gst_object_ref (output),
+        unref_closure_data, 0);
+  }
+  g_list_free_full (sources, gst_object_unref);
+
+  pad = gst_element_get_static_pad (output, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      check_output_caps, NULL, NULL);
+  gst_object_unref (pad);
+  pad = gst_element_get_static_pad (output, "src");
+  gst_element_add_pad (bin, gst_ghost_pad_new ("src", pad));
+  gst_object_unref (pad);
+  gst_object_unref (output);
+  if (raw)
+    return bin;
+  *why = _("its output is not raw video");
+
+bad:
+  gst_object_unref (bin);
+  return NULL;
+}
+
+/* ---- checking templates --------------------------------------------- */
+
+/* The device of an element of @bin that decodes on a daedalus node. */
+static gchar *
+find_loopback (GstElement * bin, const gchar * sysfs_root)
+{
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (bin));
+  GValue item = G_VALUE_INIT;
+  gchar *found = NULL;
+
+  while (!found && gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    GstElement *el = g_value_get_object (&item);
+    gchar *device = daedalusd_element_loops_back (el, sysfs_root);
+
+    if (device)
+      found = g_strdup_printf ("%s (%s)", GST_OBJECT_NAME (el), device);
+    g_free (device);
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  return found;
+}
+
+/* For a template that picks its decoder at run time: why it cannot decode
+ * @codec here, or NULL.  decodebin (with the guard) takes the best decoder
+ * that does not loop back; decodebin3 takes the best one, whatever it
+ * is. */
+static gchar *
+check_autoplugging (const GstDaedalusCodec * codec, GstElement * autoplugger,
+    gboolean steerable, GList * factories, const gchar * sysfs_root)
+{
+  GList *decoders = gst_daedalus_codec_select (codec, factories,
+      steerable ? daedalusd_factory_loops_back : NULL, (gpointer) sysfs_root, NULL);
+  gchar *reason = NULL;
+
+  if (!decoders) {
+    GstCaps *caps = gst_daedalus_codec_get_caps (codec);
+    gchar *s = gst_caps_to_string (caps);
+
+    reason = g_strdup_printf (_("no installed decoder accepts %s"), s);
+    g_free (s);
+    gst_caps_unref (caps);
+  } else if (!steerable &&
+      gst_daedalus_factory_loops_back (decoders->data, sysfs_root)) {
+    gchar *device = gst_daedalus_factory_get_device (decoders->data);
+
+    reason = g_strdup_printf (_("%s would choose %s, which decodes on a "
+            "daedalus-v4l2 node (%s): the daemon would decode on itself"),
+        GST_ELEMENT_NAME (autoplugger), GST_OBJECT_NAME (decoders->data),
+        device);
+    g_free (device);
+  }
+  gst_plugin_feature_list_free (decoders);
+  return reason;
+}
+
+/* Sets usable/reason/note; FALSE with @error for a template that is
+ * wrong. */
+gboolean
+daedalusd_template_check (DaedalusdDecoder * dec, const gchar * path, GList * factories,
+    const gchar * sysfs_root, GError ** error)
+{
+  GError *err = NULL;
+  gchar **missing = NULL;
+  GstElement *bin, *autoplugger;
+  GstPad *sink, *src;
+  GstCaps *caps, *accepted;
+  gchar *loop, *what;
+  const gchar *why;
+  gboolean dynamic, steerable;
+
+  dec->usable = FALSE;
+  g_clear_pointer (&dec->reason, g_free);
+  g_clear_pointer (&dec->note, g_free);
+  if (!dec->template) {
+    if (dec->source == DAEDALUSD_SOURCE_DEFAULT) {
+      caps = gst_daedalus_codec_get_caps (dec->codec);
+      what = gst_caps_to_string (caps);
+      dec->reason = g_strdup_printf (_("no installed decoder accepts %s"),
+          what);
+      g_free (what);
+      gst_caps_unref (caps);
+    } else {
+      dec->reason = g_strdup (_("disabled in the configuration"));
+    }
+    return TRUE;
+  }
+  /* A built-in default is made of registry facts (daedalusd_default_
+   * template()): its elements are installed, their caps chain, and none
+   * decodes on a daedalus node.  Nothing to instantiate: the daemon loads
+   * a decoder's plugin only when a stream needs it. */
+  if (dec->source == DAEDALUSD_SOURCE_DEFAULT) {
+    dec->usable = TRUE;
+    return TRUE;
+  }
+
+  bin = parse_description (dec->template, &missing, &err);
+  if (!bin) {
+    gboolean not_installed = g_error_matches (err, GST_PARSE_ERROR,
+        GST_PARSE_ERROR_NO_SUCH_ELEMENT);
+
+    if (not_installed) {
+      what = missing ? g_strjoinv (", ", missing) : g_strdup ("?");
+      dec->reason = g_strdup_printf (_("elements not installed: %s"), what);
+      g_free (what);
+    } else {
+      set_bad (dec, path, error, err->message);
+    }
+    g_strfreev (missing);
+    g_clear_error (&err);
+    return not_installed;
+  }
+  g_strfreev (missing);
+  gst_object_unref (bin);
+
+  bin = daedalusd_template_make_bin (dec->template, &dynamic, &why, &err);
+  if (!bin) {
+    set_bad (dec, path, error, why ? why : err->message);
+    g_clear_error (&err);
+    return FALSE;
+  }
+  sink = gst_element_get_static_pad (bin, "sink");
+  src = gst_element_get_static_pad (bin, "src");
+
+  caps = gst_daedalus_codec_get_caps (dec->codec);
+  accepted = gst_pad_query_caps (sink, NULL);
+  if (!gst_caps_can_intersect (caps, accepted)) {
+    gchar *s = gst_caps_to_string (caps);
+
+    what = g_strdup_printf (_("its input does not accept %s"), s);
+    set_bad (dec, path, error, what);
+    g_free (what);
+    g_free (s);
+    gst_caps_unref (accepted);
+    gst_caps_unref (caps);
+    gst_object_unref (sink);
+    gst_object_unref (src);
+    gst_object_unref (bin);
+    return FALSE;
+  }
+  gst_caps_unref (accepted);
+  gst_caps_unref (caps);
+  gst_object_unref (sink);
+
+  /* an output that appears at run time was checked by its pad templates */
+  accepted = dynamic ? NULL : gst_pad_query_caps (src, NULL);
+  gst_object_unref (src);
+  if (!dynamic && !may_be_raw_video (accepted)) {
+    set_bad (dec, path, error, _("its output is not raw video"));
+    gst_caps_unref (accepted);
+    gst_object_unref (bin);
+    return FALSE;
+  }
+  gst_clear_caps (&accepted);
+
+  loop = find_loopback (bin, sysfs_root);
+  autoplugger = daedalusd_find_autoplugger (bin, &steerable);
+  if (loop) {
+    dec->reason = g_strdup_printf (_("%s is a daedalus-v4l2 node: the "
+            "daemon would decode on itself"), loop);
+    g_free (loop);
+  } else if (autoplugger) {
+    dec->reason = check_autoplugging (dec->codec, autoplugger, steerable,
+        factories, sysfs_root);
+    if (!dec->reason) {
+      dec->note = g_strdup (_("the decoder is chosen at run time"));
+      dec->usable = TRUE;
+    }
+  } else {
+    dec->usable = TRUE;
+  }
+  gst_clear_object (&autoplugger);
+  gst_object_unref (bin);
+  return TRUE;
+}
