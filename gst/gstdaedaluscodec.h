@@ -10,6 +10,8 @@
 #ifndef __GST_DAEDALUS_CODEC_H__
 #define __GST_DAEDALUS_CODEC_H__
 
+#include "gstdaedalus-api.h"
+
 #include <gst/gst.h>
 
 G_BEGIN_DECLS
@@ -41,18 +43,25 @@ typedef struct
   gboolean alpha_side_channel;
 } GstDaedalusCodec;
 
+GST_DAEDALUS_API
 const GstDaedalusCodec *gst_daedalus_codecs (guint * n_codecs);
 
+GST_DAEDALUS_API
 const GstDaedalusCodec *gst_daedalus_codec_lookup (const gchar * name);
 
+GST_DAEDALUS_API
 const GstDaedalusCodec *gst_daedalus_codec_from_fourcc (guint32 fourcc);
 
+GST_DAEDALUS_API
 const GstDaedalusCodec *gst_daedalus_codec_from_caps (const GstCaps * caps);
 
+GST_DAEDALUS_API
 GstCaps *gst_daedalus_codec_get_caps (const GstDaedalusCodec * codec);
 
+GST_DAEDALUS_API
 GstCaps *gst_daedalus_codec_all_caps (void);
 
+GST_DAEDALUS_API
 gchar *gst_daedalus_codec_names (void);
 
 /**
@@ -64,9 +73,11 @@ gchar *gst_daedalus_codec_names (void);
 typedef gboolean (*GstDaedalusFactoryFilter) (GstElementFactory * factory,
     gpointer user_data);
 
+GST_DAEDALUS_API
 GList *gst_daedalus_select_decoders (GList * factories, const GstCaps * caps,
     GstDaedalusFactoryFilter filter, gpointer user_data);
 
+GST_DAEDALUS_API
 GList *gst_daedalus_codec_select (const GstDaedalusCodec * codec,
     GList * factories, GstDaedalusFactoryFilter filter, gpointer user_data,
     GstElementFactory ** parser);

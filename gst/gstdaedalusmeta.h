@@ -10,6 +10,8 @@
 #ifndef __GST_DAEDALUS_META_H__
 #define __GST_DAEDALUS_META_H__
 
+#include "gstdaedalus-api.h"
+
 #include <gst/gst.h>
 
 #include "gstdaedalusstream.h"
@@ -48,10 +50,13 @@ struct _GstDaedalusMeta
   gboolean replay;
 };
 
+GST_DAEDALUS_API
 GType gst_daedalus_meta_api_get_type (void);
 
+GST_DAEDALUS_API
 const GstMetaInfo *gst_daedalus_meta_get_info (void);
 
+GST_DAEDALUS_API
 GstDaedalusMeta *gst_buffer_add_daedalus_meta (GstBuffer * buffer,
     GstDaedalusStream * stream, guint64 cookie, guint32 epoch,
     guint64 timestamp);

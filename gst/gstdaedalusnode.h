@@ -13,15 +13,20 @@
 #ifndef __GST_DAEDALUS_NODE_H__
 #define __GST_DAEDALUS_NODE_H__
 
+#include "gstdaedalus-api.h"
+
 #include <gst/gst.h>
 
 G_BEGIN_DECLS
 
+GST_DAEDALUS_API
 gboolean gst_daedalus_device_is_daedalus (const gchar * sysfs_root,
     const gchar * device);
 
+GST_DAEDALUS_API
 gchar *gst_daedalus_factory_get_device (GstElementFactory * factory);
 
+GST_DAEDALUS_API
 gboolean gst_daedalus_factory_loops_back (GstElementFactory * factory,
     const gchar * sysfs_root);
 

@@ -10,6 +10,8 @@
 #ifndef __GST_DAEDALUS_PROTOCOL_H__
 #define __GST_DAEDALUS_PROTOCOL_H__
 
+#include "gstdaedalus-api.h"
+
 #include <gio/gio.h>
 #include <gst/gst.h>
 #include <misc/daedalus_v4l2.h>
@@ -31,16 +33,21 @@ typedef enum
 /* Largest DECODE payload we accept when the kernel does not tell. */
 #define GST_DAEDALUS_MIN_READ_SIZE 4096
 
+GST_DAEDALUS_API
 const gchar *gst_daedalus_msg_type_name (guint16 type);
 
+GST_DAEDALUS_API
 gsize gst_daedalus_msg_min_size (guint16 type);
 
+GST_DAEDALUS_API
 void gst_daedalus_msg_init (gpointer msg, gsize size, guint16 type,
     guint64 stream_id);
 
+GST_DAEDALUS_API
 gboolean gst_daedalus_msg_validate (const guint8 * data, gsize len,
     GstDaedalusDirection dir, GError ** error);
 
+GST_DAEDALUS_API
 const guint8 *gst_daedalus_msg_decode_bitstream (const struct
     daedalus_msg_decode *msg);
 

@@ -10,6 +10,8 @@
 #ifndef __GST_DAEDALUS_STREAM_H__
 #define __GST_DAEDALUS_STREAM_H__
 
+#include "gstdaedalus-api.h"
+
 #include <gio/gio.h>
 #include <gst/gst.h>
 #include <gst/video/video.h>
@@ -22,6 +24,7 @@ G_BEGIN_DECLS
 #define GST_DAEDALUS_MIN_CAPTURE_BUFFERS 4
 
 #define GST_TYPE_DAEDALUS_STREAM (gst_daedalus_stream_get_type ())
+GST_DAEDALUS_API
 G_DECLARE_FINAL_TYPE (GstDaedalusStream, gst_daedalus_stream, GST,
     DAEDALUS_STREAM, GstObject);
 
@@ -83,69 +86,91 @@ typedef struct
   gboolean available;
 } GstDaedalusCaptureBuffer;
 
+GST_DAEDALUS_API
 guint64 gst_daedalus_stream_get_id (GstDaedalusStream * stream);
 
+GST_DAEDALUS_API
 GstDaedalusConnection *gst_daedalus_stream_get_connection (GstDaedalusStream *
     stream);
 
+GST_DAEDALUS_API
 const struct daedalus_msg_stream_open *gst_daedalus_stream_get_info
     (GstDaedalusStream * stream);
 
+GST_DAEDALUS_API
 guint32 gst_daedalus_stream_get_epoch (GstDaedalusStream * stream);
 
+GST_DAEDALUS_API
 gboolean gst_daedalus_stream_is_closed (GstDaedalusStream * stream);
 
 /* feeding side (daedalussrc) */
+GST_DAEDALUS_API
 GstDaedalusWaitResult gst_daedalus_stream_pop_event (GstDaedalusStream *
     stream, GCancellable * cancellable, GstDaedalusEvent * event);
 
+GST_DAEDALUS_API
 void gst_daedalus_event_clear (GstDaedalusEvent * event);
 
+GST_DAEDALUS_API
 void gst_daedalus_stream_begin_drain (GstDaedalusStream * stream,
     guint32 epoch);
 
+GST_DAEDALUS_API
 gboolean gst_daedalus_stream_end_drain (GstDaedalusStream * stream,
     guint32 * epoch);
 
 /* messages to the kernel; 0 or a negative errno */
+GST_DAEDALUS_API
 gint gst_daedalus_stream_send_consumed (GstDaedalusStream * stream,
     guint64 cookie, guint32 epoch, gint status);
 
+GST_DAEDALUS_API
 gboolean gst_daedalus_stream_fill_format (GstDaedalusStream * stream,
     struct daedalus_msg_format *format, const GstVideoInfo * info,
     GstVideoFormat vformat);
 
+GST_DAEDALUS_API
 gint gst_daedalus_stream_send_format (GstDaedalusStream * stream,
     struct daedalus_msg_format *format);
 
+GST_DAEDALUS_API
 gint gst_daedalus_stream_send_header_format (GstDaedalusStream * stream,
     const GstCaps * caps, const GstCaps * output);
 
+GST_DAEDALUS_API
 gint gst_daedalus_stream_send_frame (GstDaedalusStream * stream,
     struct daedalus_msg_frame *frame, GstDaedalusCaptureBuffer * buffer);
 
+GST_DAEDALUS_API
 gint gst_daedalus_stream_send_drain_done (GstDaedalusStream * stream,
     guint32 epoch);
 
+GST_DAEDALUS_API
 gint gst_daedalus_stream_send_error (GstDaedalusStream * stream, gint error);
 
 /* receiving side (daedalussink) */
+GST_DAEDALUS_API
 GstDaedalusWaitResult gst_daedalus_stream_acquire_capture_buffer
     (GstDaedalusStream * stream, guint width, guint height, guint32 epoch,
     GCancellable * cancellable, GstDaedalusCaptureBuffer ** buffer);
 
+GST_DAEDALUS_API
 gint gst_daedalus_stream_get_plane_fd (GstDaedalusStream * stream,
     GstDaedalusCaptureBuffer * buffer, guint plane, GError ** error);
 
+GST_DAEDALUS_API
 GstDaedalusCaptureBuffer *gst_daedalus_capture_buffer_ref
     (GstDaedalusCaptureBuffer * buffer);
 
+GST_DAEDALUS_API
 void gst_daedalus_capture_buffer_unref (GstDaedalusCaptureBuffer * buffer);
 
 /* the custom sticky event with which daedalussrc tells downstream which
  * stream follows */
+GST_DAEDALUS_API
 GstEvent *gst_daedalus_stream_event_new (GstDaedalusStream * stream);
 
+GST_DAEDALUS_API
 GstDaedalusStream *gst_daedalus_stream_event_parse (GstEvent * event);
 
 G_END_DECLS
