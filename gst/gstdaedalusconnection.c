@@ -33,51 +33,12 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "gstdaedaluscodec.h"
 #include "gstdaedalusnode.h"
 #include "gstdaedalusprivate.h"
 #include "gstdaedalusprotocol.h"
 
 GST_DEBUG_CATEGORY (gst_daedalus_debug);
 #define GST_CAT_DEFAULT gst_daedalus_debug
-
-#define HELLO_TIMEOUT_MS 5000
-
-struct _GstDaedalusConnection
-{
-  GstObject parent;
-
-  /* set before the reader thread starts, read-only afterwards */
-  gchar *key;
-  gint fd;
-  gboolean passes_fds;
-  guint16 kernel_major;
-  guint16 kernel_minor;
-  gsize read_size;
-  guint8 *read_buf;             /* reader thread only */
-  guint32 kernel_codecs[DAEDALUS_MAX_CODECS];   /* what the kernel offers */
-  guint n_kernel_codecs;
-  guint32 hello_codecs[DAEDALUS_MAX_CODECS];    /* what our last HELLO said, */
-  guint n_hello_codecs;                 /* protected by the write lock, */
-  gboolean default_codecs;      /* as is: the library chose the list */
-  GstPoll *poll;
-  GstPollFD pollfd;
-  GThread *reader;
-
-  /* one message per write(2); serialises writers */
-  GMutex write_lock;
-
-  /* Protects the stream table, the pending queue and @lost.  Taken after
-   * the registry lock and before a stream's lock, never the other way. */
-  GMutex lock;
-  GCond cond;
-  GHashTable *streams;          /* id -> GstDaedalusStream, open streams */
-  GQueue pending;               /* open streams nobody claimed yet */
-  gboolean lost;
-
-  /* protected by the registry lock */
-  gint users;
-};
 
 G_DEFINE_TYPE (GstDaedalusConnection, gst_daedalus_connection, GST_TYPE_OBJECT);
 
@@ -226,8 +187,8 @@ gst_daedalus_connection_is_lost (GstDaedalusConnection * conn)
 
 /* Reads one message; returns its size, 0 when the peer is gone, or -errno.
  * Fds passed along are stored in @fds, the others set to -1. */
-static gssize
-read_msg (GstDaedalusConnection * conn, guint8 * buf, gsize size, gint * fds,
+gssize
+_gst_daedalus_connection_read_msg (GstDaedalusConnection * conn, guint8 * buf, gsize size, gint * fds,
     guint * n_fds)
 {
   gssize n;
@@ -277,8 +238,8 @@ read_msg (GstDaedalusConnection * conn, guint8 * buf, gsize size, gint * fds,
 }
 
 /* with the write lock */
-static gint
-write_msg_locked (GstDaedalusConnection * conn, gconstpointer msg, gsize size)
+gint
+_gst_daedalus_connection_write_msg_locked (GstDaedalusConnection * conn, gconstpointer msg, gsize size)
 {
   gssize n;
 
@@ -302,7 +263,7 @@ write_msg (GstDaedalusConnection * conn, gconstpointer msg, gsize size)
   gint ret;
 
   g_mutex_lock (&conn->write_lock);
-  ret = write_msg_locked (conn, msg, size);
+  ret = _gst_daedalus_connection_write_msg_locked (conn, msg, size);
   g_mutex_unlock (&conn->write_lock);
   return ret;
 }
@@ -329,180 +290,6 @@ gst_daedalus_connection_send (GstDaedalusConnection * conn, gconstpointer msg)
         (guint64) hdr->stream_id, gst_daedalus_msg_type_name (hdr->type),
         g_strerror (-ret));
   return ret;
-}
-
-/* The codecs of @wanted (a daemon's configuration) that the kernel offers
- * (all of them when it names none). */
-static guint
-offered_codecs (const struct daedalus_msg_hello *khello,
-    const guint32 * wanted, guint n_wanted, guint32 * out)
-{
-  guint i, j, n = 0;
-
-  for (i = 0; i < n_wanted && n < DAEDALUS_MAX_CODECS; i++) {
-    gboolean offered = khello->num_codecs == 0;
-
-    for (j = 0; j < khello->num_codecs; j++)
-      offered |= khello->codecs[j] == wanted[i];
-    for (j = 0; j < n; j++)
-      offered &= out[j] != wanted[i];
-    if (offered && wanted[i] != 0)
-      out[n++] = wanted[i];
-  }
-  return n;
-}
-
-/* gst_daedalus_codec_select()'s filter: no decoder on a daedalus-v4l2 node
- * (decoding there would feed ourselves). */
-static gboolean
-loops_back (GstElementFactory * factory, gpointer user_data)
-{
-  return gst_daedalus_factory_loops_back (factory, NULL);
-}
-
-/* The codecs we tell the kernel we decode when the daemon names none: the
- * ones it offers for which the selection rule daedalusd's defaults use
- * finds a decoder (gst_daedalus_codec_select()). */
-static guint
-decodable_codecs (const struct daedalus_msg_hello *khello, guint32 * out)
-{
-  GList *factories;
-  const GstDaedalusCodec *codecs;
-  guint i, n_codecs, n = 0;
-
-  factories = gst_element_factory_list_get_elements
-      (GST_ELEMENT_FACTORY_TYPE_DECODER | GST_ELEMENT_FACTORY_TYPE_PARSER |
-      GST_ELEMENT_FACTORY_TYPE_MEDIA_VIDEO, GST_RANK_MARGINAL);
-  codecs = gst_daedalus_codecs (&n_codecs);
-
-  for (i = 0; i < n_codecs && n < DAEDALUS_MAX_CODECS; i++) {
-    GList *decoders;
-    guint j;
-    gboolean offered = khello->num_codecs == 0;
-
-    for (j = 0; j < khello->num_codecs; j++)
-      offered |= khello->codecs[j] == codecs[i].fourcc;
-    if (!offered)
-      continue;
-
-    decoders = gst_daedalus_codec_select (&codecs[i], factories, loops_back,
-        NULL, NULL);
-    if (decoders)
-      out[n++] = codecs[i].fourcc;
-    else
-      GST_INFO ("no decoder for %s", codecs[i].name);
-    gst_plugin_feature_list_free (decoders);
-  }
-  gst_plugin_feature_list_free (factories);
-  return n;
-}
-
-/* Writes our HELLO (codecs filled in) and remembers its codec list; with
- * the write lock. */
-static gint
-say_hello (GstDaedalusConnection * conn, struct daedalus_msg_hello *hello)
-{
-  gint ret;
-
-  hello->major = DAEDALUS_PROTO_MAJOR;
-  hello->minor = DAEDALUS_PROTO_MINOR;
-  ret = write_msg_locked (conn, hello, sizeof (*hello));
-  if (ret >= 0) {
-    memcpy (conn->hello_codecs, hello->codecs, sizeof (conn->hello_codecs));
-    conn->n_hello_codecs = hello->num_codecs;
-  }
-  return ret;
-}
-
-static gboolean
-handshake (GstDaedalusConnection * conn, const guint32 * codecs,
-    guint n_codecs, GError ** error)
-{
-  const gchar *name = GST_OBJECT_NAME (conn);
-  struct daedalus_msg_hello *khello;
-  struct daedalus_msg_hello hello;
-  struct pollfd pfd = { conn->fd, POLLIN, 0 };
-  guint8 *buf = g_malloc (GST_DAEDALUS_MIN_READ_SIZE);
-  GError *err = NULL;
-  gint fds[DAEDALUS_MAX_PLANES];
-  guint n_fds;
-  gssize n;
-  gint ret;
-
-  do {
-    ret = poll (&pfd, 1, HELLO_TIMEOUT_MS);
-  } while (ret < 0 && errno == EINTR);
-  if (ret <= 0 || !(pfd.revents & POLLIN)) {
-    n = ret < 0 ? -errno : -ETIMEDOUT;
-    goto no_hello;
-  }
-
-  n = read_msg (conn, buf, GST_DAEDALUS_MIN_READ_SIZE, fds, &n_fds);
-  while (n_fds > 0)
-    close (fds[--n_fds]);
-  if (n <= 0)
-    goto no_hello;
-  if (!gst_daedalus_msg_validate (buf, n, GST_DAEDALUS_TO_DAEMON, &err))
-    goto invalid;
-
-  khello = (struct daedalus_msg_hello *) buf;
-  if (khello->hdr.type != DAEDALUS_MSG_HELLO) {
-    n = -EPROTO;
-    goto no_hello;
-  }
-  conn->kernel_major = khello->major;
-  conn->kernel_minor = khello->minor;
-  if (khello->major != DAEDALUS_PROTO_MAJOR)
-    goto wrong_version;
-
-  conn->read_size = MAX (khello->max_msg_size, GST_DAEDALUS_MIN_READ_SIZE);
-  conn->read_buf = g_malloc (conn->read_size);
-  conn->n_kernel_codecs = MIN (khello->num_codecs, DAEDALUS_MAX_CODECS);
-  memcpy (conn->kernel_codecs, khello->codecs,
-      conn->n_kernel_codecs * sizeof (guint32));
-
-  gst_daedalus_msg_init (&hello, sizeof (hello), DAEDALUS_MSG_HELLO, 0);
-  if (codecs)
-    hello.num_codecs = offered_codecs (khello, codecs, n_codecs, hello.codecs);
-  else
-    hello.num_codecs = decodable_codecs (khello, hello.codecs);
-  conn->default_codecs = codecs == NULL;
-  GST_INFO_OBJECT (conn, "kernel protocol %u.%u, max message %u, we decode "
-      "%u of its %u codecs", khello->major, khello->minor,
-      khello->max_msg_size, hello.num_codecs, khello->num_codecs);
-  g_free (buf);
-
-  g_mutex_lock (&conn->write_lock);
-  ret = say_hello (conn, &hello);
-  g_mutex_unlock (&conn->write_lock);
-  if (ret < 0) {
-    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
-        _("Could not write to %s."), name);
-    g_prefix_error (error, "HELLO: %s: ", g_strerror (-ret));
-    return FALSE;
-  }
-  return TRUE;
-
-no_hello:
-  g_free (buf);
-  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
-      _("%s did not start the daedalus protocol handshake."), name);
-  GST_WARNING_OBJECT (conn, "no HELLO: %s", g_strerror (-n));
-  return FALSE;
-invalid:
-  g_free (buf);
-  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
-      _("%s did not start the daedalus protocol handshake."), name);
-  GST_WARNING_OBJECT (conn, "invalid HELLO: %s", err->message);
-  g_clear_error (&err);
-  return FALSE;
-wrong_version:
-  g_free (buf);
-  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-      _("%s speaks daedalus protocol version %u.%u, but this program speaks "
-          "version %u.%u."), name, conn->kernel_major, conn->kernel_minor,
-      DAEDALUS_PROTO_MAJOR, DAEDALUS_PROTO_MINOR);
-  return FALSE;
 }
 
 static void
@@ -698,7 +485,7 @@ reader_thread (GstDaedalusConnection * conn)
       goto lost;
     }
 
-    n = read_msg (conn, conn->read_buf, conn->read_size, fds, &n_fds);
+    n = _gst_daedalus_connection_read_msg (conn, conn->read_buf, conn->read_size, fds, &n_fds);
     if (n == -EAGAIN || n == -EINTR)
       continue;
     if (n == 0) {
@@ -770,7 +557,7 @@ connection_new (const gchar * key, const gchar * device, gint fd,
   }
   conn->passes_fds = fstat (conn->fd, &st) == 0 && S_ISSOCK (st.st_mode);
 
-  if (!handshake (conn, codecs, n_codecs, error))
+  if (!_gst_daedalus_connection_handshake (conn, codecs, n_codecs, error))
     goto fail;
 
   conn->poll = gst_poll_new (TRUE);
@@ -920,127 +707,6 @@ gst_daedalus_connection_list_streams (GstDaedalusConnection * conn)
     gst_object_ref (l->data);
   g_mutex_unlock (&conn->lock);
   return g_list_sort (list, (GCompareFunc) compare_stream_ids);
-}
-
-/**
- * gst_daedalus_connection_get_codecs:
- * @codecs: (out caller-allocates) (array fixed-size=16): the V4L2 fourccs
- *   our last HELLO told the kernel we decode
- *
- * Returns: the number of entries of @codecs.
- */
-guint
-gst_daedalus_connection_get_codecs (GstDaedalusConnection * conn,
-    guint32 codecs[DAEDALUS_MAX_CODECS])
-{
-  guint n;
-
-  g_mutex_lock (&conn->write_lock);
-  n = conn->n_hello_codecs;
-  memcpy (codecs, conn->hello_codecs, sizeof (conn->hello_codecs));
-  g_mutex_unlock (&conn->write_lock);
-  return n;
-}
-
-/* Says HELLO with @hello's codecs unless they are what the kernel has;
- * with the write lock. */
-static gboolean
-update_codecs_locked (GstDaedalusConnection * conn,
-    struct daedalus_msg_hello *hello, GError ** error)
-{
-  gint ret;
-
-  if (hello->num_codecs == conn->n_hello_codecs &&
-      memcmp (hello->codecs, conn->hello_codecs, sizeof (hello->codecs)) == 0)
-    return TRUE;
-  if (conn->kernel_minor < 1) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-        _("%s speaks daedalus protocol version %u.%u, which learns the "
-            "codecs only when the daemon connects."), GST_OBJECT_NAME (conn),
-        conn->kernel_major, conn->kernel_minor);
-    return FALSE;
-  }
-  ret = say_hello (conn, hello);
-  if (ret < 0) {
-    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
-        _("Could not write to %s."), GST_OBJECT_NAME (conn));
-    g_prefix_error (error, "HELLO: %s: ", g_strerror (-ret));
-    return FALSE;
-  }
-  GST_INFO_OBJECT (conn, "now decoding %u codecs", hello->num_codecs);
-  return TRUE;
-}
-
-/**
- * gst_daedalus_connection_set_codecs:
- * @codecs: the V4L2 fourccs we decode now
- * @n_codecs: entries in @codecs
- *
- * Says HELLO again, replacing the codec list the kernel has of us (a daemon
- * that reloaded its configuration); codecs the kernel does not offer are
- * left out, streams already open are not affected.  Nothing is written
- * when the list did not change.  A kernel older than protocol 1.1 keeps the
- * list of the first HELLO: @error is G_IO_ERROR_NOT_SUPPORTED then.
- *
- * Returns: TRUE when the kernel has the list.
- */
-gboolean
-gst_daedalus_connection_set_codecs (GstDaedalusConnection * conn,
-    const guint32 * codecs, guint n_codecs, GError ** error)
-{
-  struct daedalus_msg_hello khello = { {0}, };
-  struct daedalus_msg_hello hello;
-  gboolean ok;
-
-  khello.num_codecs = conn->n_kernel_codecs;
-  memcpy (khello.codecs, conn->kernel_codecs, sizeof (khello.codecs));
-  gst_daedalus_msg_init (&hello, sizeof (hello), DAEDALUS_MSG_HELLO, 0);
-  hello.num_codecs = offered_codecs (&khello, codecs, n_codecs, hello.codecs);
-
-  g_mutex_lock (&conn->write_lock);
-  conn->default_codecs = FALSE;
-  ok = update_codecs_locked (conn, &hello, error);
-  g_mutex_unlock (&conn->write_lock);
-  return ok;
-}
-
-/**
- * gst_daedalus_connection_restrict_codecs:
- * @codecs: the V4L2 fourccs an element can handle
- * @n_codecs: entries in @codecs
- *
- * For a daedalussrc that serves any stream (gst-launch use): when the codec
- * list the kernel has is the library's default (every codec an installed
- * decoder accepts), narrows it to those of @codecs, so that the node does
- * not offer a codec nobody would serve.  A list a daemon set
- * (gst_daedalus_connection_acquire_full(), _set_codecs()) is left alone.
- *
- * Returns: TRUE when the kernel has the list; FALSE with @error as for
- * gst_daedalus_connection_set_codecs().
- */
-gboolean
-gst_daedalus_connection_restrict_codecs (GstDaedalusConnection * conn,
-    const guint32 * codecs, guint n_codecs, GError ** error)
-{
-  struct daedalus_msg_hello hello;
-  gboolean ok = TRUE;
-  guint i, j;
-
-  gst_daedalus_msg_init (&hello, sizeof (hello), DAEDALUS_MSG_HELLO, 0);
-  g_mutex_lock (&conn->write_lock);
-  if (conn->default_codecs) {
-    for (i = 0; i < conn->n_hello_codecs; i++) {
-      for (j = 0; j < n_codecs; j++) {
-        if (conn->hello_codecs[i] == codecs[j]) {
-          hello.codecs[hello.num_codecs++] = codecs[j];
-          break;
-        }
-      }
-    }
-    ok = update_codecs_locked (conn, &hello, error);
-  }
-  g_mutex_unlock (&conn->write_lock);
-  return ok;
 }
 
 static void

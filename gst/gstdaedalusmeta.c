@@ -13,6 +13,8 @@
 
 #include "gstdaedalusmeta.h"
 
+#define GST_DAEDALUS_STREAM_EVENT_NAME "GstDaedalusStream"
+
 GType
 gst_daedalus_meta_api_get_type (void)
 {
@@ -123,4 +125,34 @@ gst_buffer_add_daedalus_meta (GstBuffer * buffer, GstDaedalusStream * stream,
   dmeta->epoch = epoch;
   dmeta->timestamp = timestamp;
   return dmeta;
+}
+
+/* ---- the event that tells which stream the buffers after it are of ---- */
+
+GstEvent *
+gst_daedalus_stream_event_new (GstDaedalusStream * stream)
+{
+  GstStructure *s;
+
+  s = gst_structure_new (GST_DAEDALUS_STREAM_EVENT_NAME,
+      "stream", GST_TYPE_DAEDALUS_STREAM, stream,
+      "stream-id", G_TYPE_UINT64, gst_daedalus_stream_get_id (stream), NULL);
+  return gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM_STICKY, s);
+}
+
+/* Returns (transfer full) the stream of a gst_daedalus_stream_event_new()
+ * event, NULL for any other event. */
+GstDaedalusStream *
+gst_daedalus_stream_event_parse (GstEvent * event)
+{
+  const GstStructure *s;
+  GstDaedalusStream *stream = NULL;
+
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CUSTOM_DOWNSTREAM_STICKY)
+    return NULL;
+  s = gst_event_get_structure (event);
+  if (!gst_structure_has_name (s, GST_DAEDALUS_STREAM_EVENT_NAME))
+    return NULL;
+  gst_structure_get (s, "stream", GST_TYPE_DAEDALUS_STREAM, &stream, NULL);
+  return stream;
 }

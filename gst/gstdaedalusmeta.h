@@ -64,6 +64,14 @@ GstDaedalusMeta *gst_buffer_add_daedalus_meta (GstBuffer * buffer,
 #define gst_buffer_get_daedalus_meta(b) \
   ((GstDaedalusMeta *) gst_buffer_get_meta ((b), GST_DAEDALUS_META_API_TYPE))
 
+/* the custom sticky event with which daedalussrc tells downstream which
+ * stream follows */
+GST_DAEDALUS_API
+GstEvent *gst_daedalus_stream_event_new (GstDaedalusStream * stream);
+
+GST_DAEDALUS_API
+GstDaedalusStream *gst_daedalus_stream_event_parse (GstEvent * event);
+
 G_END_DECLS
 
 #endif /* __GST_DAEDALUS_META_H__ */

@@ -7,7 +7,8 @@
  * version 2 of the License, or (at your option) any later version.
  */
 
-/* Between GstDaedalusConnection and GstDaedalusStream only. */
+/* Inside the library only: the connection's fields (gstdaedalusconnection.c,
+ * gstdaedalushello.c) and what connections and streams call of each other. */
 
 #ifndef __GST_DAEDALUS_PRIVATE_H__
 #define __GST_DAEDALUS_PRIVATE_H__
@@ -18,6 +19,51 @@
 G_BEGIN_DECLS
 
 GST_DEBUG_CATEGORY_EXTERN (gst_daedalus_debug);
+
+struct _GstDaedalusConnection
+{
+  GstObject parent;
+
+  /* set before the reader thread starts, read-only afterwards */
+  gchar *key;
+  gint fd;
+  gboolean passes_fds;
+  guint16 kernel_major;
+  guint16 kernel_minor;
+  gsize read_size;
+  guint8 *read_buf;             /* reader thread only */
+  guint32 kernel_codecs[DAEDALUS_MAX_CODECS];   /* what the kernel offers */
+  guint n_kernel_codecs;
+  guint32 hello_codecs[DAEDALUS_MAX_CODECS];    /* what our last HELLO said, */
+  guint n_hello_codecs;                 /* protected by the write lock, */
+  gboolean default_codecs;      /* as is: the library chose the list */
+  GstPoll *poll;
+  GstPollFD pollfd;
+  GThread *reader;
+
+  /* one message per write(2); serialises writers */
+  GMutex write_lock;
+
+  /* Protects the stream table, the pending queue and @lost.  Taken after
+   * the registry lock and before a stream's lock, never the other way. */
+  GMutex lock;
+  GCond cond;
+  GHashTable *streams;          /* id -> GstDaedalusStream, open streams */
+  GQueue pending;               /* open streams nobody claimed yet */
+  gboolean lost;
+
+  /* protected by the registry lock */
+  gint users;
+};
+
+gssize _gst_daedalus_connection_read_msg (GstDaedalusConnection * conn,
+    guint8 * buf, gsize size, gint * fds, guint * n_fds);
+
+gint _gst_daedalus_connection_write_msg_locked (GstDaedalusConnection * conn,
+    gconstpointer msg, gsize size);
+
+gboolean _gst_daedalus_connection_handshake (GstDaedalusConnection * conn,
+    const guint32 * codecs, guint n_codecs, GError ** error);
 
 GstDaedalusStream *_gst_daedalus_stream_new (GstDaedalusConnection * conn,
     const struct daedalus_msg_stream_open *open);

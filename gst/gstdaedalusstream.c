@@ -28,8 +28,6 @@
 
 #define GST_CAT_DEFAULT gst_daedalus_debug
 
-#define GST_DAEDALUS_STREAM_EVENT_NAME "GstDaedalusStream"
-
 struct _GstDaedalusStream
 {
   GstObject parent;
@@ -797,32 +795,4 @@ gst_daedalus_stream_send_error (GstDaedalusStream * stream, gint error)
 
   msg.error = error;
   return send_msg (stream, &msg, sizeof (msg), DAEDALUS_MSG_STREAM_ERROR);
-}
-
-GstEvent *
-gst_daedalus_stream_event_new (GstDaedalusStream * stream)
-{
-  GstStructure *s;
-
-  s = gst_structure_new (GST_DAEDALUS_STREAM_EVENT_NAME,
-      "stream", GST_TYPE_DAEDALUS_STREAM, stream,
-      "stream-id", G_TYPE_UINT64, stream->id, NULL);
-  return gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM_STICKY, s);
-}
-
-/* Returns (transfer full) the stream of a gst_daedalus_stream_event_new()
- * event, NULL for any other event. */
-GstDaedalusStream *
-gst_daedalus_stream_event_parse (GstEvent * event)
-{
-  const GstStructure *s;
-  GstDaedalusStream *stream = NULL;
-
-  if (GST_EVENT_TYPE (event) != GST_EVENT_CUSTOM_DOWNSTREAM_STICKY)
-    return NULL;
-  s = gst_event_get_structure (event);
-  if (!gst_structure_has_name (s, GST_DAEDALUS_STREAM_EVENT_NAME))
-    return NULL;
-  gst_structure_get (s, "stream", GST_TYPE_DAEDALUS_STREAM, &stream, NULL);
-  return stream;
 }

@@ -165,14 +165,6 @@ GstDaedalusCaptureBuffer *gst_daedalus_capture_buffer_ref
 GST_DAEDALUS_API
 void gst_daedalus_capture_buffer_unref (GstDaedalusCaptureBuffer * buffer);
 
-/* the custom sticky event with which daedalussrc tells downstream which
- * stream follows */
-GST_DAEDALUS_API
-GstEvent *gst_daedalus_stream_event_new (GstDaedalusStream * stream);
-
-GST_DAEDALUS_API
-GstDaedalusStream *gst_daedalus_stream_event_parse (GstEvent * event);
-
 G_END_DECLS
 
 #endif /* __GST_DAEDALUS_STREAM_H__ */
