@@ -301,8 +301,10 @@ parse_options (App * app, gint * argc, gchar *** argv, GError ** error)
         N_("Log every stream that starts and ends"), NULL},
     {"version", 0, 0, G_OPTION_ARG_NONE, &app->version,
         N_("Print the version and exit"), NULL},
-    /* tests: an already open connection, e.g. a socket to a fake kernel */
-    {"fd", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &app->fd, NULL, NULL},
+    {"fd", 0, 0, G_OPTION_ARG_INT, &app->fd,
+          N_("An open connection to use instead of the control device: the "
+              "chardev, or a Unix socket to a peer that speaks the daedalus "
+              "protocol, e.g. a kernel emulator"), N_("FD")},
     {NULL}
   };
   GOptionContext *ctx;

@@ -84,8 +84,10 @@ gst_daedalus_element_install_properties (GObjectClass * gobject_class,
           GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_FD,
       g_param_spec_int ("fd", "File descriptor",
-          "An open connection to use instead of the device (for tests; "
-          "it is duplicated, not taken over), -1 to open the device", -1,
+          "An open connection to use instead of the device: the chardev, or "
+          "a Unix socket to any peer that speaks the daedalus protocol "
+          "(docs/protocol.md, \"Over a Unix socket\"); duplicated, not taken "
+          "over.  -1 opens the device", -1,
           G_MAXINT, DEFAULT_FD,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));

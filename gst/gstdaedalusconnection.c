@@ -13,9 +13,11 @@
  * A reader thread reads the kernel's messages and hands them to the
  * GstDaedalusStream they are about; it never blocks on a stream.
  *
- * For tests the connection can be built on an already open fd.  When that
- * fd is a socket, the peer emulates the kernel and passes the dma-buf fds
- * of a CAPTURE buffer along with its announcement (SCM_RIGHTS), because
+ * The connection can also be built on an already open fd: the chardev, or
+ * a Unix socket to any peer that speaks the protocol (docs/protocol.md,
+ * "Over a Unix socket": the unit tests' kernel emulator, development
+ * without the module).  Such a peer passes the dma-buf fds of a CAPTURE
+ * buffer along with its announcement (SCM_RIGHTS), because
  * DAEDALUS_IOC_EXPBUF cannot go through a socket. */
 
 #ifdef HAVE_CONFIG_H

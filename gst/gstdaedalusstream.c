@@ -65,16 +65,27 @@ struct _GstDaedalusStream
 
 G_DEFINE_TYPE (GstDaedalusStream, gst_daedalus_stream, GST_TYPE_OBJECT);
 
+/* A GstDaedalusCaptureBuffer and what only the stream knows of it. */
+typedef struct
+{
+  GstDaedalusCaptureBuffer pub;
+  gint fds[DAEDALUS_MAX_PLANES];        /* dma-bufs from EXPBUF, cached */
+  gint peer_fds[DAEDALUS_MAX_PLANES];   /* a socket peer's (SCM_RIGHTS) */
+  gboolean available;           /* in free_capture */
+} CaptureBuffer;
+
+#define PRIV(buf) ((CaptureBuffer *) (buf))
+
 static void
 capture_buffer_clear (GstDaedalusCaptureBuffer * buf)
 {
   guint i;
 
   for (i = 0; i < DAEDALUS_MAX_PLANES; i++) {
-    if (buf->fds[i] >= 0)
-      close (buf->fds[i]);
-    if (buf->peer_fds[i] >= 0)
-      close (buf->peer_fds[i]);
+    if (PRIV (buf)->fds[i] >= 0)
+      close (PRIV (buf)->fds[i]);
+    if (PRIV (buf)->peer_fds[i] >= 0)
+      close (PRIV (buf)->peer_fds[i]);
   }
 }
 
@@ -93,13 +104,13 @@ gst_daedalus_capture_buffer_unref (GstDaedalusCaptureBuffer * buf)
 static GstDaedalusCaptureBuffer *
 capture_buffer_new (const struct daedalus_msg_capture_buffer *msg)
 {
-  GstDaedalusCaptureBuffer *buf = g_atomic_rc_box_new0
-      (GstDaedalusCaptureBuffer);
+  GstDaedalusCaptureBuffer *buf = (GstDaedalusCaptureBuffer *)
+      g_atomic_rc_box_new0 (CaptureBuffer);
   guint i;
 
   buf->info = *msg;
   for (i = 0; i < DAEDALUS_MAX_PLANES; i++)
-    buf->fds[i] = buf->peer_fds[i] = -1;
+    PRIV (buf)->fds[i] = PRIV (buf)->peer_fds[i] = -1;
   return buf;
 }
 
@@ -301,7 +312,7 @@ _gst_daedalus_stream_capture_buffer (GstDaedalusStream * stream,
 
   buf = g_hash_table_lookup (stream->capture, GUINT_TO_POINTER (msg->index));
   if (buf && !capture_buffer_same_layout (&buf->info, msg)) {
-    if (buf->available && g_queue_remove (&stream->free_capture, buf))
+    if (PRIV (buf)->available && g_queue_remove (&stream->free_capture, buf))
       gst_daedalus_capture_buffer_unref (buf);
     g_hash_table_remove (stream->capture, GUINT_TO_POINTER (msg->index));
     buf = NULL;
@@ -313,16 +324,16 @@ _gst_daedalus_stream_capture_buffer (GstDaedalusStream * stream,
   buf->info = *msg;
 
   for (i = 0; i < n_fds && i < DAEDALUS_MAX_PLANES; i++) {
-    if (buf->peer_fds[i] >= 0)
-      close (buf->peer_fds[i]);
-    buf->peer_fds[i] = fds[i];
+    if (PRIV (buf)->peer_fds[i] >= 0)
+      close (PRIV (buf)->peer_fds[i]);
+    PRIV (buf)->peer_fds[i] = fds[i];
     fds[i] = -1;
   }
 
   GST_LOG_OBJECT (stream, "buffer %u gen %u %ux%u announced", msg->index,
       msg->generation, msg->width, msg->height);
-  if (!buf->available) {
-    buf->available = TRUE;
+  if (!PRIV (buf)->available) {
+    PRIV (buf)->available = TRUE;
     g_queue_push_tail (&stream->free_capture,
         gst_daedalus_capture_buffer_ref (buf));
     g_cond_broadcast (&stream->cond);
@@ -462,7 +473,7 @@ find_capture_buffer_locked (GstDaedalusStream * stream, guint width,
     /* a buffer of another size waits for the client to reallocate */
     if (buf->info.width >= width && buf->info.height >= height) {
       g_queue_delete_link (&stream->free_capture, l);
-      buf->available = FALSE;
+      PRIV (buf)->available = FALSE;
       return buf;
     }
   }
@@ -535,14 +546,14 @@ gst_daedalus_stream_get_plane_fd (GstDaedalusStream * stream,
 
   g_return_val_if_fail (plane < buf->info.num_mem_planes, -1);
 
-  if (buf->fds[plane] >= 0)
-    return buf->fds[plane];
+  if (PRIV (buf)->fds[plane] >= 0)
+    return PRIV (buf)->fds[plane];
 
   if (_gst_daedalus_connection_passes_fds (stream->conn)) {
     /* test peer: the fd came along with the announcement */
     g_mutex_lock (&stream->lock);
-    fd = buf->peer_fds[plane] < 0 ? -1 :
-        fcntl (buf->peer_fds[plane], F_DUPFD_CLOEXEC, 3);
+    fd = PRIV (buf)->peer_fds[plane] < 0 ? -1 :
+        fcntl (PRIV (buf)->peer_fds[plane], F_DUPFD_CLOEXEC, 3);
     g_mutex_unlock (&stream->lock);
     if (fd < 0) {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
@@ -567,7 +578,7 @@ gst_daedalus_stream_get_plane_fd (GstDaedalusStream * stream,
     fd = exp.fd;
   }
 
-  buf->fds[plane] = fd;
+  PRIV (buf)->fds[plane] = fd;
   return fd;
 }
 
@@ -752,13 +763,13 @@ gst_daedalus_stream_send_frame (GstDaedalusStream * stream,
   if (ret != -ENOENT)
     return ret;
   g_mutex_lock (&stream->lock);
-  if (!buffer->available && !stream->awaiting_reset &&
+  if (!PRIV (buffer)->available && !stream->awaiting_reset &&
       buffer->info.generation == stream->generation &&
       g_hash_table_lookup (stream->capture,
           GUINT_TO_POINTER (buffer->info.index)) == buffer) {
     GST_DEBUG_OBJECT (stream, "buffer %u is still ours: announced again",
         buffer->info.index);
-    buffer->available = TRUE;
+    PRIV (buffer)->available = TRUE;
     g_queue_push_head (&stream->free_capture,
         gst_daedalus_capture_buffer_ref (buffer));
     g_cond_broadcast (&stream->cond);

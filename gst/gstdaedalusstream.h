@@ -75,15 +75,13 @@ typedef enum
  * @info: the kernel's announcement
  *
  * A CAPTURE buffer handed to the daemon; refcounted, the dma-buf fds are
- * cached in it and closed with its last reference.
+ * cached with it (gst_daedalus_stream_get_plane_fd()) and closed with its
+ * last reference.  Only the library allocates one: it is larger than
+ * this.
  */
 typedef struct
 {
   struct daedalus_msg_capture_buffer info;
-  /*< private > */
-  gint fds[DAEDALUS_MAX_PLANES];
-  gint peer_fds[DAEDALUS_MAX_PLANES];
-  gboolean available;
 } GstDaedalusCaptureBuffer;
 
 GST_DAEDALUS_API
