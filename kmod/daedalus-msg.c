@@ -133,17 +133,13 @@ int daedalus_handle_frame(struct daedalus_ctx *ctx,
 	const struct daedalus_au_meta *meta;
 	struct daedalus_qmsg *again = NULL;
 	struct daedalus_buffer *buf;
+	u32 length[VB2_MAX_PLANES];
 	struct vb2_buffer *vb;
 	unsigned int i;
 	int ret = 0;
 
-	if (m->flags & ~(DAEDALUS_FRAME_FLAG_ERROR | DAEDALUS_FRAME_FLAG_KEYFRAME) ||
-	    !m->num_planes || m->num_planes > DAEDALUS_MAX_PLANES ||
-	    memchr_inv(m->reserved, 0, sizeof(m->reserved)))
+	if (!daedalus_frame_msg_valid(m))
 		return -EINVAL;
-	for (i = m->num_planes; i < DAEDALUS_MAX_PLANES; i++)
-		if (m->bytesused[i])
-			return -EINVAL;
 
 	/* a stale frame's buffer goes back to the daemon's pool */
 	again = daedalus_msg_alloc(DAEDALUS_MSG_CAPTURE_BUFFER, ctx->stream_id,
@@ -166,14 +162,11 @@ int daedalus_handle_frame(struct daedalus_ctx *ctx,
 	} else {
 		vb = &buf->vb.vb2_buf;
 		meta = &ctx->meta[m->cookie % DAEDALUS_META_SLOTS];
-		if (m->num_planes != vb->num_planes)
-			ret = -EINVAL;
+		for (i = 0; i < vb->num_planes; i++)
+			length[i] = vb->planes[i].length;
 		/* only a failed frame may be empty: never an empty non-LAST */
-		for (i = 0; !ret && i < vb->num_planes; i++)
-			if ((!m->bytesused[i] &&
-			     !(m->flags & DAEDALUS_FRAME_FLAG_ERROR)) ||
-			    m->bytesused[i] > vb->planes[i].length)
-				ret = -EINVAL;
+		if (!daedalus_frame_fits(m, vb->num_planes, length))
+			ret = -EINVAL;
 		if (!ret && (!m->cookie || meta->cookie != m->cookie))
 			ret = -ENOENT;
 		if (!ret) {

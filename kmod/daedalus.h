@@ -29,12 +29,11 @@
 
 #include <misc/daedalus_v4l2.h>
 
+#include "daedalus-layout.h"
+
 #define DAEDALUS_NAME		"daedalus-v4l2"
 #define DAEDALUS_DRIVER		"daedalus_v4l2"
 
-#define DAEDALUS_MIN_SIZE	16
-#define DAEDALUS_MAX_WIDTH	8192
-#define DAEDALUS_MAX_HEIGHT	8192
 #define DAEDALUS_DEF_WIDTH	320
 #define DAEDALUS_DEF_HEIGHT	240
 /* smallest and largest OUTPUT sizeimage (one access unit) */
@@ -42,7 +41,6 @@
 #define DAEDALUS_MAX_AU_SIZE	(16 * 1024 * 1024)
 #define DAEDALUS_MAX_MSG_SIZE	(sizeof(struct daedalus_msg_decode) + \
 				 DAEDALUS_MAX_AU_SIZE)
-#define DAEDALUS_MAX_CAP_BUFS	32
 /* per-stream memory of access-unit metadata, indexed by cookie */
 #define DAEDALUS_META_SLOTS	DAEDALUS_COOKIE_WINDOW
 
@@ -73,26 +71,6 @@ struct daedalus_coded_fmt {
 	u32 fourcc;
 	u32 flags;
 	const char *description;
-};
-
-/**
- * struct daedalus_raw_fmt - a raw format CAPTURE can take
- * @fourcc: V4L2 pixel format
- * @depth: bits per sample
- * @bps: bytes per sample
- * @hsub: horizontal chroma subsampling (2: half the luma's width)
- * @vsub: vertical chroma subsampling
- * @mem_planes: memory planes (V4L2 planes, dma-bufs)
- * @color_planes: colour planes: 2 (luma, interleaved chroma) or 3
- */
-struct daedalus_raw_fmt {
-	u32 fourcc;
-	u8 depth;
-	u8 bps;
-	u8 hsub;
-	u8 vsub;
-	u8 mem_planes;
-	u8 color_planes;
 };
 
 /**
@@ -213,26 +191,6 @@ struct daedalus_au_meta {
 	struct v4l2_timecode timecode;
 	u32 flags;
 	u32 field;
-};
-
-/**
- * struct daedalus_cap_layout - where the daemon writes a frame
- * @pixelformat: raw fourcc
- * @width: frame-buffer width
- * @height: frame-buffer height
- * @num_mem_planes: memory planes
- * @mem_size: bytes needed in each memory plane
- * @num_color_planes: colour planes
- * @color: layout of each colour plane
- */
-struct daedalus_cap_layout {
-	u32 pixelformat;
-	u32 width;
-	u32 height;
-	u32 num_mem_planes;
-	u32 mem_size[DAEDALUS_MAX_PLANES];
-	u32 num_color_planes;
-	struct daedalus_color_plane color[DAEDALUS_MAX_PLANES];
 };
 
 /**
@@ -475,16 +433,10 @@ bool daedalus_sm_cap_size_binds_locked(struct daedalus_ctx *ctx);
 const struct daedalus_coded_fmt *daedalus_find_coded_fmt(u32 fourcc);
 void daedalus_out_fmt_adjust(struct daedalus_dev *dev,
 			     struct v4l2_pix_format_mplane *f);
-const struct daedalus_raw_fmt *daedalus_find_raw_fmt(u32 fourcc);
 u32 daedalus_cap_fourcc_offered(u32 own, unsigned int index);
 bool daedalus_cap_fourcc_is_offered(u32 own, u32 fourcc);
-void daedalus_cap_fmt_fill(struct v4l2_pix_format_mplane *f, u32 fourcc,
-			   u32 width, u32 height);
-void daedalus_cap_layout_fill(struct daedalus_cap_layout *l,
-			      const struct v4l2_pix_format_mplane *f);
 void daedalus_copy_colorimetry(struct v4l2_pix_format_mplane *dst,
 			       const struct v4l2_pix_format_mplane *src);
-bool daedalus_format_msg_valid(const struct daedalus_msg_format *m);
 
 /* daedalus-vb2.c: the queues, and the buffers between them and the daemon */
 int daedalus_queue_init(struct daedalus_ctx *ctx, struct vb2_queue *q,

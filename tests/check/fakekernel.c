@@ -21,6 +21,8 @@
 
 #include "fakekernel.h"
 #include "gstdaedalusprotocol.h"
+#include "kshim.h"
+#include "daedalus-layout.h"
 
 #define MAX_BUFFERS 32
 
@@ -138,11 +140,18 @@ free_buffers (FakeStream * s)
 }
 
 /* like a client that got SOURCE_CHANGE: reallocate and queue everything */
+/* A client that takes NV12 (what the checksums read) at the size of the
+ * stream: laid out by the module's own code (kmod/daedalus-layout.c), so
+ * the daemon gets the strides and offsets the module would give. */
 static void
 allocate_capture (FakeKernel * fk, FakeStream * s)
 {
-  guint i, stride = GST_ROUND_UP_64 (s->width);
-  guint length = stride * s->height + stride * ((s->height + 1) / 2);
+  struct v4l2_pix_format_mplane pix = { 0, };
+  struct daedalus_cap_layout layout;
+  guint i;
+
+  daedalus_cap_fmt_fill (&pix, V4L2_PIX_FMT_NV12, s->width, s->height);
+  daedalus_cap_layout_fill (&layout, &pix);
 
   if (s->n_bufs) {
     struct daedalus_msg_capture_reset r;
@@ -160,21 +169,19 @@ allocate_capture (FakeKernel * fk, FakeStream * s)
 
     b->fd = memfd_create ("fakecapture", MFD_CLOEXEC);
     g_assert (b->fd >= 0);
-    g_assert (ftruncate (b->fd, length) == 0);
+    g_assert (ftruncate (b->fd, layout.mem_size[0]) == 0);
     gst_daedalus_msg_init (ci, sizeof (*ci), DAEDALUS_MSG_CAPTURE_BUFFER,
         s->id);
     ci->index = i;
     ci->generation = s->generation;
     ci->mem_id = ++fk->next_mem_id;
-    ci->pixelformat = V4L2_PIX_FMT_NV12;
-    ci->width = s->width;
-    ci->height = s->height;
-    ci->num_mem_planes = 1;
-    ci->mem_plane_length[0] = length;
-    ci->num_color_planes = 2;
-    ci->color_planes[0].stride = stride;
-    ci->color_planes[1].offset = stride * s->height;
-    ci->color_planes[1].stride = stride;
+    ci->pixelformat = layout.pixelformat;
+    ci->width = layout.width;
+    ci->height = layout.height;
+    ci->num_mem_planes = layout.num_mem_planes;
+    ci->mem_plane_length[0] = layout.mem_size[0];
+    ci->num_color_planes = layout.num_color_planes;
+    memcpy (ci->color_planes, layout.color, sizeof (ci->color_planes));
     s->n_bufs++;
     announce (fk, s, b);
   }
@@ -193,6 +200,13 @@ handle_frame (FakeKernel * fk, FakeStream * s,
       !s->bufs[f->index].owned) {
     GST_WARNING ("fake kernel: FRAME for buffer %u gen %u not owned",
         f->index, f->generation);
+    fk->invalid++;
+    return;
+  }
+  /* the module's checks: the message itself, then against the buffer */
+  if (!daedalus_frame_msg_valid (f) ||
+      !daedalus_frame_fits (f, 1, &s->bufs[f->index].info.mem_plane_length[0])) {
+    GST_WARNING ("fake kernel: FRAME refused (EINVAL)");
     fk->invalid++;
     return;
   }
@@ -298,6 +312,12 @@ handle (FakeKernel * fk, const guint8 * data, gsize len)
     case DAEDALUS_MSG_FORMAT:{
       const struct daedalus_msg_format *f = (gconstpointer) data;
 
+      /* the module's check of sizes, format, depth, enums */
+      if (!daedalus_format_msg_valid (f)) {
+        GST_WARNING ("fake kernel: FORMAT refused (EINVAL)");
+        fk->invalid++;
+        break;
+      }
       g_array_append_vals (fk->formats, data, 1);
       if (f->width != s->width || f->height != s->height || !s->n_bufs) {
         s->width = f->width;
