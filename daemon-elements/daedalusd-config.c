@@ -354,22 +354,22 @@ daedalusd_registry_unlock (void)
 }
 
 /**
- * daedalusd_config_make_bin:
+ * daedalusd_config_make_pipeline:
  *
- * Returns: (transfer full): a new bin of @fourcc's template with a "sink"
- * and a "src" ghost pad, or NULL with @error.  When the output of the
- * template appears at run time (decodebin), "src" gets its target then;
- * what the bin auto-plugs is kept off daedalus-v4l2 nodes
- * (daedalusd_guard_loopback()).
+ * Returns: (transfer full): a new pipeline "daedalussrc ! <the template of
+ * @fourcc> ! daedalussink" (daedalusd_template_make_pipeline(): the two
+ * named DAEDALUSD_SRC_NAME and DAEDALUSD_SINK_NAME, to be told their
+ * stream), or NULL with @error.  What it auto-plugs is kept off
+ * daedalus-v4l2 nodes (daedalusd_guard_loopback()).
  */
 GstElement *
-daedalusd_config_make_bin (DaedalusdConfig * config, guint32 fourcc,
+daedalusd_config_make_pipeline (DaedalusdConfig * config, guint32 fourcc,
     GError ** error)
 {
   const DaedalusdDecoder *dec = daedalusd_config_get_decoder (config, fourcc);
-  GstElement *bin;
+  GstElement *pipeline;
   GError *err = NULL;
-  const gchar *why;
+  gchar *why;
   gboolean dynamic;
 
   if (!dec || !dec->usable) {
@@ -378,16 +378,18 @@ daedalusd_config_make_bin (DaedalusdConfig * config, guint32 fourcc,
     return NULL;
   }
   daedalusd_registry_lock ();
-  bin = daedalusd_template_make_bin (dec->template, &dynamic, &why, &err);
+  pipeline = daedalusd_template_make_pipeline (dec->template, dec->codec,
+      &dynamic, &why, &err);
   daedalusd_registry_unlock ();
-  if (bin) {
-    daedalusd_guard_loopback (bin, config->sysfs_root);
+  if (pipeline) {
+    daedalusd_guard_loopback (pipeline, config->sysfs_root);
   } else {
     /* checked at load; a plugin may have gone since */
     g_set_error (error, DAEDALUSD_ERROR, DAEDALUSD_ERROR_TEMPLATE,
         _("Bad decoder template for %s: %s"), dec->codec->name,
         why ? why : err->message);
+    g_free (why);
     g_clear_error (&err);
   }
-  return bin;
+  return pipeline;
 }

@@ -84,7 +84,11 @@ guint daedalusd_config_usable_codecs (DaedalusdConfig * config,
 
 void daedalusd_registry_lock (void);
 void daedalusd_registry_unlock (void);
-GstElement *daedalusd_config_make_bin (DaedalusdConfig * config,
+/* the names of daedalussrc and daedalussink in a stream's pipeline */
+#define DAEDALUSD_SRC_NAME "daedalusd-src"
+#define DAEDALUSD_SINK_NAME "daedalusd-sink"
+
+GstElement *daedalusd_config_make_pipeline (DaedalusdConfig * config,
     guint32 fourcc, GError ** error);
 
 gchar *daedalusd_config_describe (DaedalusdConfig * config);

@@ -304,19 +304,20 @@ bus_cb (GstBus * bus, GstMessage * msg, gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-static GstElement *
-make_daedalus_element (Daedalusd * daemon, const gchar * factory, guint64 id)
+/* daedalussrc or daedalussink of a stream's pipeline: its stream, and the
+ * daemon's connection */
+static void
+configure_daedalus_element (Daedalusd * daemon, GstElement * pipeline,
+    const gchar * name, guint64 id)
 {
-  GstElement *el = gst_element_factory_make (factory, NULL);
+  GstElement *el = gst_bin_get_by_name (GST_BIN (pipeline), name);
 
-  if (!el)
-    return NULL;
   g_object_set (el, "stream", id, NULL);
   if (daemon->fd >= 0)
     g_object_set (el, "fd", daemon->fd, NULL);
   else
     g_object_set (el, "device", daemon->device, NULL);
-  return el;
+  gst_object_unref (el);
 }
 
 /* ---- the headers' FORMAT ------------------------------------------- */
@@ -325,7 +326,8 @@ make_daedalus_element (Daedalusd * daemon, const gchar * factory, guint64 id)
 typedef struct
 {
   GstDaedalusStream *stream;
-  GstPad *output;               /* the template's "src": what it may give */
+  GstPad *output;               /* daedalussink's: its peer, what the
+                                 * template gives (when linked) */
 } HeaderWatch;
 
 static HeaderWatch *
@@ -370,7 +372,8 @@ on_parsed_caps (GstPad * pad, GstPadProbeInfo * info, gpointer data)
   if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
     return GST_PAD_PROBE_OK;
   gst_event_parse_caps (event, &caps);
-  output = w->output ? gst_pad_query_caps (w->output, NULL) : NULL;
+  output = gst_pad_is_linked (w->output) ?
+      gst_pad_peer_query_caps (w->output, NULL) : NULL;
   ret = gst_daedalus_stream_send_header_format (w->stream, caps, output);
   GST_DEBUG_OBJECT (pad, "stream %" G_GUINT64_FORMAT ": FORMAT from %"
       GST_PTR_FORMAT " (output %" GST_PTR_FORMAT "): %s",
@@ -452,26 +455,29 @@ on_deep_element_added (GstBin * bin, GstBin * sub_bin, GstElement * el,
   watch_element (el, w);
 }
 
-/* What @bin has and adds later (parsebin, decodebin): every video parser
+/* What @pipeline has and adds later (parsebin, decodebin): every video parser
  * tells the kernel the format of @stream from its headers; no queue holds
  * more access units than the kernel's window allows. */
 static void
-watch_template (GstElement * bin, GstDaedalusStream * stream)
+watch_template (GstElement * pipeline, GstDaedalusStream * stream)
 {
-  GstPad *output = gst_element_get_static_pad (bin, "src");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline),
+      DAEDALUSD_SINK_NAME);
+  GstPad *output = gst_element_get_static_pad (sink, "sink");
   HeaderWatch *w = header_watch_new (stream, output);
   GstIterator *it;
   GValue item = G_VALUE_INIT;
 
-  gst_clear_object (&output);
-  it = gst_bin_iterate_recurse (GST_BIN (bin));
+  gst_object_unref (output);
+  gst_object_unref (sink);
+  it = gst_bin_iterate_recurse (GST_BIN (pipeline));
   while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
     watch_element (g_value_get_object (&item), w);
     g_value_reset (&item);
   }
   g_value_unset (&item);
   gst_iterator_free (it);
-  g_signal_connect_data (bin, "deep-element-added",
+  g_signal_connect_data (pipeline, "deep-element-added",
       G_CALLBACK (on_deep_element_added), w,
       (GClosureNotify) header_watch_free, 0);
 }
@@ -482,7 +488,6 @@ start_stream (Daedalusd * daemon, GstDaedalusStream * stream)
   const struct daedalus_msg_stream_open *info;
   const DaedalusdDecoder *dec;
   DaemonStream *ds;
-  GstElement *bin, *src, *sink;
   GError *err = NULL;
   gchar *name;
   guint64 id = gst_daedalus_stream_get_id (stream);
@@ -506,33 +511,19 @@ start_stream (Daedalusd * daemon, GstDaedalusStream * stream)
   ds->codec = dec ? dec->codec->name : "?";
   g_hash_table_insert (daemon->streams, &ds->id, ds);
 
-  bin = daedalusd_config_make_bin (daemon->config, info->codec, &err);
-  if (!bin) {
+  ds->pipeline = daedalusd_config_make_pipeline (daemon->config, info->codec,
+      &err);
+  if (!ds->pipeline) {
     stream_failed (ds, err->message, NULL);
     g_error_free (err);
     return;
   }
-  watch_template (bin, stream);
-  src = make_daedalus_element (daemon, "daedalussrc", id);
-  sink = make_daedalus_element (daemon, "daedalussink", id);
-  if (!src || !sink) {
-    gst_clear_object (&src);
-    gst_clear_object (&sink);
-    gst_object_unref (bin);
-    stream_failed (ds, _("The daedalus GStreamer plugin (daedalussrc, "
-            "daedalussink) is not installed."), NULL);
-    return;
-  }
-
   name = g_strdup_printf ("stream%" G_GUINT64_FORMAT, id);
-  ds->pipeline = gst_pipeline_new (name);
+  gst_object_set_name (GST_OBJECT (ds->pipeline), name);
   g_free (name);
-  gst_bin_add_many (GST_BIN (ds->pipeline), src, bin, sink, NULL);
-  gst_object_unref (bin);       /* make_bin gave a full reference */
-  if (!gst_element_link_many (src, bin, sink, NULL)) {
-    stream_failed (ds, _("Could not link the decoder template."), NULL);
-    return;
-  }
+  configure_daedalus_element (daemon, ds->pipeline, DAEDALUSD_SRC_NAME, id);
+  configure_daedalus_element (daemon, ds->pipeline, DAEDALUSD_SINK_NAME, id);
+  watch_template (ds->pipeline, stream);
   {
     GstBus *bus = gst_element_get_bus (ds->pipeline);
 

@@ -48,8 +48,13 @@ daedalusd_element_loops_back (GstElement * el, const gchar * sysfs_root)
 {
   GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (el),
       "device");
+  GstElementFactory *f = gst_element_get_factory (el);
   gchar *device = NULL;
 
+  /* ours: their device is the daemon's chardev, which is not to be
+   * opened to ask */
+  if (f && g_str_has_prefix (GST_OBJECT_NAME (f), "daedalus"))
+    return NULL;
   if (!pspec || pspec->value_type != G_TYPE_STRING ||
       !(pspec->flags & G_PARAM_READABLE))
     return NULL;

@@ -9,9 +9,10 @@
 
 /* daedalusd's decoder templates: a gst-launch fragment with one unlinked
  * input and one output of raw video, which may appear at run time
- * (decodebin).  Parsing one into a bin with a "sink" and a "src" ghost
- * pad, and checking one at load: its words, its pads, its caps, and that
- * it does not decode on a daedalus-v4l2 node. */
+ * (decodebin).  A stream's pipeline made of one (gst_parse_launch_full()
+ * of "daedalussrc ! TEMPLATE ! daedalussink"), and the checks at load: its
+ * words, its links, its caps, and that it does not decode on a
+ * daedalus-v4l2 node. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -56,7 +57,7 @@ set_bad (const DaedalusdDecoder * dec, const gchar * path, GError ** error,
   }
 }
 
-/* gst_parse's bin of @desc, without ghost pads.  A description naming
+/* gst_parse's bin of @desc alone, without ghost pads.  A description naming
  * elements that are not installed fails with
  * GST_PARSE_ERROR_NO_SUCH_ELEMENT and @missing set. */
 static GstElement *
@@ -77,17 +78,13 @@ parse_description (const gchar * desc, gchar *** missing, GError ** error)
 
 /* ---- the template's input and output -------------------------------- */
 
-/* gst_parse knows which pad is the input of a template and which the
- * output, including an output that appears at run time ("sometimes" pads
- * of decodebin, parsebin ...; the element asks for a delayed link): it is
- * asked to link the template between two identities.  The input identity
- * goes again, the bin's "sink" ghosts the pad it was linked to; so does
- * the output identity when the output exists already.  Otherwise it stays,
- * the delayed link links the first pad the last element adds to it, and
- * "src" ghosts its src pad. */
-#define INPUT_NAME "daedalusd-input"
-#define OUTPUT_NAME "daedalusd-output"
-
+/* A stream's pipeline is gst_parse_launch_full() of "daedalussrc ! TEMPLATE
+ * ! daedalussink": gst_parse knows which pad of the template is its input
+ * and which its output, and links an output that appears at run time
+ * ("sometimes" pads of decodebin, parsebin ...) when it appears (a delayed
+ * link).  What the daemon adds: a clear word when the template cannot be
+ * linked, and an error, not a stall, when a run-time output is not raw
+ * video. */
 static GstStaticCaps raw_video_caps = GST_STATIC_CAPS ("video/x-raw(ANY)");
 
 static gboolean
@@ -229,101 +226,175 @@ unref_closure_data (gpointer data, GClosure * closure)
   gst_object_unref (data);
 }
 
-/* Replaces the identity @name by a ghost pad @ghost_name for the pad it is
- * linked to.  FALSE when it is not linked. */
-static gboolean
-replace_identity (GstElement * bin, const gchar * name,
-    const gchar * pad_name, const gchar * ghost_name)
+/* gst_parse_launch_full() of @desc: a pipeline, or NULL with @error and,
+ * when elements are not installed, @missing */
+static GstElement *
+parse_pipeline_full (const gchar * desc, gchar *** missing, GError ** error)
 {
-  GstElement *identity = gst_bin_get_by_name (GST_BIN (bin), name);
-  GstPad *pad = gst_element_get_static_pad (identity, pad_name);
-  GstPad *peer = gst_pad_get_peer (pad);
+  GstParseContext *ctx = gst_parse_context_new ();
+  GstElement *pipeline = gst_parse_launch_full (desc, ctx,
+      GST_PARSE_FLAG_FATAL_ERRORS, error);
 
-  if (peer) {
-    if (GST_PAD_IS_SRC (pad))
-      gst_pad_unlink (pad, peer);
-    else
-      gst_pad_unlink (peer, pad);
-    gst_bin_remove (GST_BIN (bin), identity);
-    gst_element_add_pad (bin, gst_ghost_pad_new (ghost_name, peer));
-    gst_object_unref (peer);
-  }
-  gst_object_unref (pad);
-  gst_object_unref (identity);
-  return peer != NULL;
+  if (missing)
+    *missing = gst_parse_context_get_missing_elements (ctx);
+  gst_parse_context_free (ctx);
+  if (pipeline)
+    gst_object_ref_sink (pipeline);
+  return pipeline;
 }
 
-/* The bin of @tmpl with a "sink" and a "src" ghost pad, or NULL with
- * @why, what is wrong with the template, or @error when it does not parse
- * at all.  @dynamic: its output appears at run time; then the bin checks
- * it is raw video. */
-GstElement *
-daedalusd_template_make_bin (const gchar * tmpl, gboolean * dynamic,
-    const gchar ** why, GError ** error)
+static GstElement *
+parse_pipeline (const gchar * desc, GError ** error)
 {
-  gchar *desc = g_strdup_printf ("identity name=" INPUT_NAME " ! %s ! "
-      "identity name=" OUTPUT_NAME, tmpl);
-  GstElement *bin, *output;
-  GstPad *pad;
+  return parse_pipeline_full (desc, NULL, error);
+}
+
+/* Whether "@before @tmpl @after" parses and links */
+static gboolean
+links (const gchar * before, const gchar * tmpl, const gchar * after)
+{
+  gchar *desc = g_strdup_printf ("%s%s%s", before, tmpl, after);
+  GstElement *pipeline = parse_pipeline (desc, NULL);
+  gboolean linked = pipeline != NULL;
+
+  g_free (desc);
+  gst_clear_object (&pipeline);
+  return linked;
+}
+
+/* Whether what @pipeline's daedalussink gets may be raw video: linked (its
+ * caps are raw video), or linked at run time to a pad that may be.
+ * @dynamic: the latter.  With @watch, a run-time output that is not raw
+ * video, or none, is an error of the pipeline when it comes. */
+static gboolean
+output_may_be_raw (GstElement * pipeline, gboolean * dynamic, gboolean watch)
+{
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline),
+      DAEDALUSD_SINK_NAME);
+  GstPad *pad = gst_element_get_static_pad (sink, "sink");
   GList *sources, *l;
-  gboolean raw;
+  gboolean raw = TRUE;
+
+  *dynamic = !gst_pad_is_linked (pad);
+  if (*dynamic) {
+    sources = delayed_sources (pipeline);
+    raw = sources == NULL;
+    for (l = sources; l; l = l->next) {
+      raw |= may_add_raw_video (l->data);
+      if (watch)
+        g_signal_connect_data (l->data, "no-more-pads",
+            G_CALLBACK (on_no_more_pads), gst_object_ref (sink),
+            unref_closure_data, 0);
+    }
+    g_list_free_full (sources, gst_object_unref);
+    if (watch)
+      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+          check_output_caps, NULL, NULL);
+  }
+  gst_object_unref (pad);
+  gst_object_unref (sink);
+  return raw;
+}
+
+/* Why @tmpl, which parses on its own, does not link between daedalussrc
+ * and daedalussink: translated, for "Bad decoder template ...: %s" */
+static gchar *
+why_not_linked (const gchar * tmpl, const GstDaedalusCodec * codec)
+{
+  GstElement *pipeline;
+  gboolean raw, dynamic;
+  gchar *desc;
+
+  if (!links ("identity ! ", tmpl, ""))
+    return g_strdup (_("it has no unlinked input"));
+  if (!links ("", tmpl, " ! identity"))
+    return g_strdup (_("it has no unlinked output"));
+  /* the output first, with an input that takes anything */
+  desc = g_strdup_printf ("identity ! %s ! daedalussink name="
+      DAEDALUSD_SINK_NAME, tmpl);
+  pipeline = parse_pipeline (desc, NULL);
+  g_free (desc);
+  raw = pipeline && output_may_be_raw (pipeline, &dynamic, FALSE);
+  gst_clear_object (&pipeline);
+  if (raw) {
+    GstCaps *caps = gst_daedalus_codec_get_caps (codec);
+    gchar *s = gst_caps_to_string (caps);
+    gchar *why = g_strdup_printf (_("its input does not accept %s"), s);
+
+    g_free (s);
+    gst_caps_unref (caps);
+    return why;
+  }
+  return g_strdup (_("its output is not raw video"));
+}
+
+/**
+ * daedalusd_template_make_pipeline:
+ * @tmpl: the template
+ * @codec: the codec it is for (for the words of an error)
+ * @dynamic: (out): its output appears at run time
+ * @why: (out): what is wrong with the template, translated, or NULL when
+ *   @error says what went wrong (it does not parse at all)
+ *
+ * Returns: (transfer full): the pipeline "daedalussrc ! @tmpl !
+ * daedalussink", whose two elements are named DAEDALUSD_SRC_NAME and
+ * DAEDALUSD_SINK_NAME; NULL with @why or @error.  When the template's
+ * output appears at run time, a caps event that is not raw video on
+ * daedalussink's pad, or an element that added no pad that could be
+ * linked, is an error of the pipeline.
+ */
+GstElement *
+daedalusd_template_make_pipeline (const gchar * tmpl,
+    const GstDaedalusCodec * codec, gboolean * dynamic, gchar ** why,
+    GError ** error)
+{
+  gchar *desc = g_strdup_printf ("daedalussrc name=" DAEDALUSD_SRC_NAME
+      " ! %s ! daedalussink name=" DAEDALUSD_SINK_NAME, tmpl);
+  GstElement *pipeline;
+  gchar **missing = NULL;
+  GError *err = NULL;
 
   *why = NULL;
-  bin = parse_description (desc, NULL, NULL);
+  pipeline = parse_pipeline_full (desc, &missing, &err);
   g_free (desc);
-  if (!bin) {
-    output = parse_description (tmpl, NULL, error);
-    if (!output)
-      return NULL;
-    gst_object_unref (output);
-    /* the template on its own parses: its input or output cannot link */
-    desc = g_strdup_printf ("identity name=" INPUT_NAME " ! %s", tmpl);
-    output = parse_description (desc, NULL, NULL);
-    *why = output ? _("it has no unlinked output") :
-        _("it has no unlinked input");
-    gst_clear_object (&output);
-    g_free (desc);
+  if (!pipeline) {
+    if (g_error_matches (err, GST_PARSE_ERROR,
+            GST_PARSE_ERROR_NO_SUCH_ELEMENT) && missing &&
+        (g_strv_contains ((const gchar * const *) missing, "daedalussrc") ||
+            g_strv_contains ((const gchar * const *) missing,
+                "daedalussink"))) {
+      *why = g_strdup (_("the daedalus GStreamer plugin (daedalussrc, "
+              "daedalussink) is not installed"));
+    } else if (g_error_matches (err, GST_PARSE_ERROR,
+            GST_PARSE_ERROR_NO_SUCH_ELEMENT)) {
+      gchar *what = missing ? g_strjoinv (", ", missing) : g_strdup ("?");
+
+      *why = g_strdup_printf (_("elements not installed: %s"), what);
+      g_free (what);
+    } else if (g_error_matches (err, GST_PARSE_ERROR,
+            GST_PARSE_ERROR_LINK)) {
+      *why = why_not_linked (tmpl, codec);
+    } else {
+      g_propagate_error (error, err);
+      err = NULL;
+    }
+    g_strfreev (missing);
+    g_clear_error (&err);
     return NULL;
   }
+  g_strfreev (missing);
 
-  if (!replace_identity (bin, INPUT_NAME, "src", "sink")) {
-    /* the first element adds its input at run time */
-    *why = _("it has no unlinked input");
-    goto bad;
-  }
-  *dynamic = !replace_identity (bin, OUTPUT_NAME, "sink", "src");
-  if (!*dynamic)
-    return bin;
-
-  output = gst_bin_get_by_name (GST_BIN (bin), OUTPUT_NAME);
-  sources = delayed_sources (bin);
-  raw = sources == NULL;
-  for (l = sources; l; l = l->next) {
-    raw |= may_add_raw_video (l->data);
-    g_signal_connect_data (l->data, "no-more-pads",
-        G_CALLBACK (on_no_more_pads), gst_object_ref (output),
-        unref_closure_data, 0);
-  }
-  g_list_free_full (sources, gst_object_unref);
-
-  pad = gst_element_get_static_pad (output, "sink");
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-      check_output_caps, NULL, NULL);
-  gst_object_unref (pad);
-  pad = gst_element_get_static_pad (output, "src");
-  gst_element_add_pad (bin, gst_ghost_pad_new ("src", pad));
-  gst_object_unref (pad);
-  gst_object_unref (output);
-  if (raw)
-    return bin;
-  *why = _("its output is not raw video");
-
-bad:
-  gst_object_unref (bin);
+  if (output_may_be_raw (pipeline, dynamic, TRUE))
+    return pipeline;
+  *why = g_strdup (_("its output is not raw video"));
+  gst_object_unref (pipeline);
   return NULL;
 }
 
 /* ---- checking templates --------------------------------------------- */
+
+/* A template's pipeline is checked by making it: the parse, its links, the
+ * codec its input takes, what it auto-plugs. */
 
 /* The device of an element of @bin that decodes on a daedalus node. */
 static gchar *
@@ -388,12 +459,11 @@ daedalusd_template_check (DaedalusdDecoder * dec, const gchar * path, GList * fa
 {
   GError *err = NULL;
   gchar **missing = NULL;
-  GstElement *bin, *autoplugger;
-  GstPad *sink, *src;
+  GstElement *bin, *src, *autoplugger;
+  GstPad *pad;
   GstCaps *caps, *accepted;
-  gchar *loop, *what;
-  const gchar *why;
-  gboolean dynamic, steerable;
+  gchar *loop, *what, *why;
+  gboolean dynamic, steerable, ok;
 
   dec->usable = FALSE;
   g_clear_pointer (&dec->reason, g_free);
@@ -421,6 +491,25 @@ daedalusd_template_check (DaedalusdDecoder * dec, const gchar * path, GList * fa
   }
 
   bin = parse_description (dec->template, &missing, &err);
+  if (!bin && g_error_matches (err, GST_PARSE_ERROR,
+          GST_PARSE_ERROR_NO_SUCH_ELEMENT)) {
+    /* caps at an end ("... ! vp9dec ! video/x-raw,format=NV12") are
+     * caps between two elements in the stream's pipeline */
+    gchar *desc = g_strdup_printf ("identity ! %s ! identity",
+        dec->template);
+
+    g_strfreev (missing);
+    g_clear_error (&err);
+    bin = parse_description (desc, &missing, &err);
+    g_free (desc);
+    if (!bin && !g_error_matches (err, GST_PARSE_ERROR,
+            GST_PARSE_ERROR_NO_SUCH_ELEMENT)) {
+      /* not it: say what is missing from the template itself */
+      g_strfreev (missing);
+      g_clear_error (&err);
+      bin = parse_description (dec->template, &missing, &err);
+    }
+  }
   if (!bin) {
     gboolean not_installed = g_error_matches (err, GST_PARSE_ERROR,
         GST_PARSE_ERROR_NO_SUCH_ELEMENT);
@@ -439,45 +528,38 @@ daedalusd_template_check (DaedalusdDecoder * dec, const gchar * path, GList * fa
   g_strfreev (missing);
   gst_object_unref (bin);
 
-  bin = daedalusd_template_make_bin (dec->template, &dynamic, &why, &err);
+  bin = daedalusd_template_make_pipeline (dec->template, dec->codec,
+      &dynamic, &why, &err);
   if (!bin) {
     set_bad (dec, path, error, why ? why : err->message);
+    g_free (why);
     g_clear_error (&err);
     return FALSE;
   }
-  sink = gst_element_get_static_pad (bin, "sink");
-  src = gst_element_get_static_pad (bin, "src");
 
+  /* daedalussrc linked to the template: it takes one of the node's
+   * codecs; this one? */
+  src = gst_bin_get_by_name (GST_BIN (bin), DAEDALUSD_SRC_NAME);
+  pad = gst_element_get_static_pad (src, "src");
   caps = gst_daedalus_codec_get_caps (dec->codec);
-  accepted = gst_pad_query_caps (sink, NULL);
-  if (!gst_caps_can_intersect (caps, accepted)) {
+  accepted = gst_pad_peer_query_caps (pad, NULL);
+  ok = gst_caps_can_intersect (caps, accepted);
+  gst_object_unref (pad);
+  gst_object_unref (src);
+  gst_caps_unref (accepted);
+  if (!ok) {
     gchar *s = gst_caps_to_string (caps);
 
     what = g_strdup_printf (_("its input does not accept %s"), s);
     set_bad (dec, path, error, what);
     g_free (what);
     g_free (s);
-    gst_caps_unref (accepted);
     gst_caps_unref (caps);
-    gst_object_unref (sink);
-    gst_object_unref (src);
     gst_object_unref (bin);
     return FALSE;
   }
-  gst_caps_unref (accepted);
   gst_caps_unref (caps);
-  gst_object_unref (sink);
-
-  /* an output that appears at run time was checked by its pad templates */
-  accepted = dynamic ? NULL : gst_pad_query_caps (src, NULL);
-  gst_object_unref (src);
-  if (!dynamic && !may_be_raw_video (accepted)) {
-    set_bad (dec, path, error, _("its output is not raw video"));
-    gst_caps_unref (accepted);
-    gst_object_unref (bin);
-    return FALSE;
-  }
-  gst_clear_caps (&accepted);
+  /* its output links to daedalussink, or is checked when it appears */
 
   loop = find_loopback (bin, sysfs_root);
   autoplugger = daedalusd_find_autoplugger (bin, &steerable);

@@ -7,8 +7,8 @@
  * version 2 of the License, or (at your option) any later version.
  */
 
-/* Decoder templates: parsed into a bin, checked at load
- * (daedalusd-template.c). */
+/* Decoder templates: a stream's pipeline made of one, and the checks at
+ * load (daedalusd-template.c). */
 
 #ifndef __DAEDALUSD_TEMPLATE_H__
 #define __DAEDALUSD_TEMPLATE_H__
@@ -17,8 +17,9 @@
 
 G_BEGIN_DECLS
 
-GstElement *daedalusd_template_make_bin (const gchar * tmpl,
-    gboolean * dynamic, const gchar ** why, GError ** error);
+GstElement *daedalusd_template_make_pipeline (const gchar * tmpl,
+    const GstDaedalusCodec * codec, gboolean * dynamic, gchar ** why,
+    GError ** error);
 
 gboolean daedalusd_template_check (DaedalusdDecoder * dec, const gchar * path,
     GList * factories, const gchar * sysfs_root, GError ** error);

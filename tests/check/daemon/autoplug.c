@@ -174,6 +174,36 @@ check_same_frames (GPtrArray * a, GPtrArray * b)
         g_ptr_array_index (b, i));
 }
 
+/* The pipeline daedalusd makes of @fourcc's template, on stream 1 of @fk,
+ * playing, with @clip's access units sent and a drain; the caller polls
+ * its bus.  @plugged (nullable) learns every element it gets. */
+static GstElement *
+play_stream (DaedalusdConfig * config, guint32 fourcc, FakeKernel * fk,
+    TestClip * clip, Plugged * plugged)
+{
+  GError *err = NULL;
+  GstElement *pipeline;
+
+  pipeline = daedalusd_config_make_pipeline (config, fourcc, &err);
+  fail_unless (pipeline != NULL, "%s", err ? err->message : "");
+  if (plugged) {
+    plugged_scan (plugged, pipeline);
+    g_signal_connect (pipeline, "deep-element-added",
+        G_CALLBACK (on_deep_element_added), plugged);
+  }
+  gst_child_proxy_set (GST_CHILD_PROXY (pipeline),
+      DAEDALUSD_SRC_NAME "::fd", fake_kernel_get_fd (fk),
+      DAEDALUSD_SRC_NAME "::stream", G_GUINT64_CONSTANT (1),
+      DAEDALUSD_SINK_NAME "::fd", fake_kernel_get_fd (fk),
+      DAEDALUSD_SINK_NAME "::stream", G_GUINT64_CONSTANT (1), NULL);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  fail_unless (fake_kernel_wait_hello (fk, DAEMON_TEST_TIMEOUT_MS));
+  fake_kernel_open_stream (fk, 1, fourcc, WIDTH, HEIGHT);
+  test_clip_send (clip, fk, 1);
+  fake_kernel_drain (fk, 1);
+  return pipeline;
+}
+
 /* decodebin & co. decode the same frames, each the frame of the same
  * access unit, as the explicit template; templates[i] plugs
  * plugs[i] (when not NULL) */
@@ -314,27 +344,13 @@ GST_START_TEST (test_not_raw_video_message)
   const gchar *cli[] = { "vp9=decodebin caps=video/x-vp9", NULL };
   DaedalusdConfig *config = load (cli, NULL);
   TestClip *clip = test_clip_new (VP9_ENCODER, 2, WIDTH, HEIGHT);
-  GstElement *pipeline = gst_pipeline_new (NULL);
-  GstElement *src = gst_element_factory_make ("appsrc", NULL);
-  GstElement *sink = gst_element_factory_make ("fakesink", NULL);
-  GstElement *bin;
+  FakeKernel *fk = fake_kernel_new (DAEDALUS_PROTO_MAJOR, 4);
+  GstElement *pipeline;
   GstMessage *msg;
   GError *err = NULL;
   gchar *debug = NULL;
-  guint i;
 
-  bin = daedalusd_config_make_bin (config, V4L2_PIX_FMT_VP9, &err);
-  fail_unless (bin != NULL, "%s", err ? err->message : "");
-  g_object_set (src, "caps", clip->caps, "format", GST_FORMAT_TIME, NULL);
-  gst_bin_add_many (GST_BIN (pipeline), src, bin, sink, NULL);
-  gst_object_unref (bin);
-  fail_unless (gst_element_link_many (src, bin, sink, NULL));
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  for (i = 0; i < clip->aus->len; i++)
-    gst_app_src_push_buffer (GST_APP_SRC (src),
-        gst_buffer_ref (g_ptr_array_index (clip->aus, i)));
-  gst_app_src_end_of_stream (GST_APP_SRC (src));
-
+  pipeline = play_stream (config, V4L2_PIX_FMT_VP9, fk, clip, NULL);
   msg = test_pipeline_poll_error (pipeline, DAEMON_TEST_TIMEOUT_MS);
   fail_unless (msg != NULL);
   gst_message_parse_error (msg, &err, &debug);
@@ -348,6 +364,7 @@ GST_START_TEST (test_not_raw_video_message)
   gst_message_unref (msg);
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (pipeline);
+  fake_kernel_free (fk);
   test_clip_free (clip);
   daedalusd_config_free (config);
 }
@@ -356,18 +373,23 @@ GST_END_TEST;
 
 /* ---- the configuration's checks ------------------------------------------ */
 
-/* the factory of the element a ghost pad of @bin leads to */
+/* the factory of the element linked to the pad @pad_name of @pipeline's
+ * element @name, or NULL when it is not linked */
 static gchar *
-ghost_factory (GstElement * bin, const gchar * name)
+peer_factory (GstElement * pipeline, const gchar * name,
+    const gchar * pad_name)
 {
-  GstPad *ghost = gst_element_get_static_pad (bin, name);
-  GstPad *target = gst_ghost_pad_get_target (GST_GHOST_PAD (ghost));
-  GstElement *el = gst_pad_get_parent_element (target);
-  gchar *factory = g_strdup (GST_OBJECT_NAME (gst_element_get_factory (el)));
+  GstElement *el = gst_bin_get_by_name (GST_BIN (pipeline), name);
+  GstPad *pad = gst_element_get_static_pad (el, pad_name);
+  GstPad *peer = gst_pad_get_peer (pad);
+  GstElement *parent = peer ? gst_pad_get_parent_element (peer) : NULL;
+  gchar *factory = parent ?
+      g_strdup (GST_OBJECT_NAME (gst_element_get_factory (parent))) : NULL;
 
+  gst_clear_object (&parent);
+  gst_clear_object (&peer);
+  gst_object_unref (pad);
   gst_object_unref (el);
-  gst_object_unref (target);
-  gst_object_unref (ghost);
   return factory;
 }
 
@@ -379,7 +401,7 @@ GST_START_TEST (test_check_runtime_output)
   };
   DaedalusdConfig *config = load (cli, NULL);
   const DaedalusdDecoder *d;
-  GstElement *bin;
+  GstElement *pipeline;
   gchar *f;
 
   /* the decoder is chosen at run time: usable, and --list says so */
@@ -400,30 +422,29 @@ GST_START_TEST (test_check_runtime_output)
 
   /* the stream goes into parsebin (which links to avdec_h264 when its
    * pad appears), not straight into avdec_h264 */
-  bin = daedalusd_config_make_bin (config, V4L2_PIX_FMT_H264, NULL);
-  f = ghost_factory (bin, "sink");
+  pipeline = daedalusd_config_make_pipeline (config, V4L2_PIX_FMT_H264, NULL);
+  f = peer_factory (pipeline, DAEDALUSD_SRC_NAME, "src");
   fail_unless_equals_string (f, "parsebin");
   g_free (f);
-  f = ghost_factory (bin, "src");
+  f = peer_factory (pipeline, DAEDALUSD_SINK_NAME, "sink");
   fail_unless_equals_string (f, "avdec_h264");
   g_free (f);
-  gst_object_unref (bin);
+  gst_object_unref (pipeline);
 
-  /* into decodebin, out of what decodebin's pad is linked to: not into
-   * or out of decodebin's insides */
-  bin = daedalusd_config_make_bin (config, V4L2_PIX_FMT_VP9, NULL);
-  f = ghost_factory (bin, "sink");
+  /* into decodebin; daedalussink is linked when decodebin's pad appears,
+   * not to decodebin's insides */
+  pipeline = daedalusd_config_make_pipeline (config, V4L2_PIX_FMT_VP9, NULL);
+  f = peer_factory (pipeline, DAEDALUSD_SRC_NAME, "src");
   fail_unless_equals_string (f, "decodebin");
   g_free (f);
-  f = ghost_factory (bin, "src");
-  fail_unless_equals_string (f, "identity");
-  g_free (f);
-  gst_object_unref (bin);
-  bin = daedalusd_config_make_bin (config, V4L2_PIX_FMT_HEVC, NULL);
-  f = ghost_factory (bin, "sink");
+  f = peer_factory (pipeline, DAEDALUSD_SINK_NAME, "sink");
+  fail_unless (f == NULL, "%s", f);
+  gst_object_unref (pipeline);
+  pipeline = daedalusd_config_make_pipeline (config, V4L2_PIX_FMT_HEVC, NULL);
+  f = peer_factory (pipeline, DAEDALUSD_SRC_NAME, "src");
   fail_unless_equals_string (f, "h265parse");
   g_free (f);
-  gst_object_unref (bin);
+  gst_object_unref (pipeline);
 
   daedalusd_config_free (config);
 }
@@ -446,6 +467,30 @@ check_bad (const gchar * tmpl, const gchar * words)
       words, err->message);
   g_clear_error (&err);
 }
+
+/* gst-launch caps at the end of a template: a capsfilter between the
+ * decoder and daedalussink in the stream's pipeline */
+GST_START_TEST (test_check_caps_at_end)
+{
+  const gchar *cli[] = { "vp9=vp9parse ! vp9dec ! video/x-raw,format=I420",
+    NULL
+  };
+  DaedalusdConfig *config = load (cli, NULL);
+  const DaedalusdDecoder *d = decoder (config, "vp9");
+  GstElement *pipeline;
+  gchar *f;
+
+  fail_unless (d->usable, "%s", d->reason);
+  pipeline = daedalusd_config_make_pipeline (config, V4L2_PIX_FMT_VP9, NULL);
+  fail_unless (pipeline != NULL);
+  f = peer_factory (pipeline, DAEDALUSD_SINK_NAME, "sink");
+  fail_unless_equals_string (f, "capsfilter");
+  g_free (f);
+  gst_object_unref (pipeline);
+  daedalusd_config_free (config);
+}
+
+GST_END_TEST;
 
 GST_START_TEST (test_check_rejects)
 {
@@ -487,11 +532,11 @@ GST_START_TEST (test_decodebin_skips_loopback)
   const gchar *cli[] = { "vp9=decodebin", NULL };
   GPtrArray *frames, *want;
   DaedalusdConfig *config;
-  GstElement *pipeline, *bin;
+  GstElement *pipeline;
   GstMessage *msg;
+  FakeKernel *fk;
   Plugged plugged;
   gboolean from_src;
-  guint i;
 
   fake_v4l2_dec_set_rank (GST_RANK_PRIMARY + 100);
 
@@ -513,33 +558,18 @@ GST_START_TEST (test_decodebin_skips_loopback)
    * fails): the guard made the difference */
   config = load (cli, other);
   fail_unless (decoder (config, "vp9")->usable);
-  bin = daedalusd_config_make_bin (config, V4L2_PIX_FMT_VP9, NULL);
-  pipeline = gst_pipeline_new (NULL);
+  fk = fake_kernel_new (DAEDALUS_PROTO_MAJOR, 4);
   plugged_init (&plugged);
-  g_signal_connect (pipeline, "deep-element-added",
-      G_CALLBACK (on_deep_element_added), &plugged);
-  {
-    GstElement *src = gst_element_factory_make ("appsrc", "src");
-    GstElement *sink = gst_element_factory_make ("fakesink", NULL);
-
-    g_object_set (src, "caps", clip->caps, "format", GST_FORMAT_TIME, NULL);
-    gst_bin_add_many (GST_BIN (pipeline), src, bin, sink, NULL);
-    gst_object_unref (bin);
-    fail_unless (gst_element_link_many (src, bin, sink, NULL));
-    gst_element_set_state (pipeline, GST_STATE_PLAYING);
-    for (i = 0; i < clip->aus->len; i++)
-      gst_app_src_push_buffer (GST_APP_SRC (src),
-          gst_buffer_ref (g_ptr_array_index (clip->aus, i)));
-    gst_app_src_end_of_stream (GST_APP_SRC (src));
-  }
-  /* the fake fails the stream; appsrc's error comes when its streaming
-   * thread has stopped: tearing decodebin down while that thread still
-   * unwinds now and then leaves decodebin's typefind in PAUSED (GStreamer
-   * 1.22) */
+  pipeline = play_stream (config, V4L2_PIX_FMT_VP9, fk, clip, &plugged);
+  /* the fake fails the stream; daedalussrc's error comes when its
+   * streaming thread has stopped: tearing decodebin down while that thread
+   * still unwinds now and then leaves decodebin's typefind in PAUSED
+   * (GStreamer 1.22) */
   do {
     msg = test_pipeline_poll_error (pipeline, DAEMON_TEST_TIMEOUT_MS);
     fail_unless (msg != NULL);
-    from_src = g_strcmp0 (GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), "src") == 0;
+    from_src = g_strcmp0 (GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)),
+        DAEDALUSD_SRC_NAME) == 0;
     gst_message_unref (msg);
   } while (!from_src);
   fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
@@ -548,6 +578,7 @@ GST_START_TEST (test_decodebin_skips_loopback)
       plugged.names->str);
   plugged_clear (&plugged);
   gst_object_unref (pipeline);
+  fake_kernel_free (fk);
   daedalusd_config_free (config);
 
   fake_v4l2_dec_set_rank (GST_RANK_NONE);
@@ -684,6 +715,7 @@ autoplug_suite (void)
     g_error ("could not register fakev4l2vp9dec");
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_check_runtime_output);
+  tcase_add_test (tc, test_check_caps_at_end);
   tcase_add_test (tc, test_check_rejects);
   tcase_add_test (tc, test_factory_loops_back);
   tcase_add_test (tc, test_not_raw_video_message);
