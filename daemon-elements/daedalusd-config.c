@@ -20,8 +20,9 @@
  *
  * A template is a gst-launch fragment with one unlinked input and one
  * output of raw video, which may appear at run time (decodebin); the
- * daemon runs "daedalussrc stream=N ! <template> ! daedalussink stream=N"
- * per stream.
+ * daemon runs "daedalussrc ! <template> ! daedalussink" per stream (one
+ * gst-launch description, daedalusd-template.c), the two told its
+ * stream.
  *
  * Built-in defaults pick what decodebin would: the highest-ranked parser
  * for the codec, then the highest-ranked video decoder (rank >= MARGINAL)
@@ -224,6 +225,23 @@ daedalusd_config_load (const gchar * path, gboolean path_given,
       error);
 }
 
+static gboolean
+plugin_installed (void)
+{
+  static const gchar *names[] = { "daedalussrc", "daedalussink" };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (names); i++) {
+    GstPluginFeature *f = gst_registry_lookup_feature (gst_registry_get (),
+        names[i]);
+
+    if (!f)
+      return FALSE;
+    gst_object_unref (f);
+  }
+  return TRUE;
+}
+
 /**
  * daedalusd_config_load_full:
  * @sysfs_root: (nullable): where sysfs is mounted, NULL for /sys: what
@@ -237,11 +255,20 @@ daedalusd_config_load_full (const gchar * path, gboolean path_given,
     const gchar * const *cli_decoders, const gchar * sysfs_root,
     GError ** error)
 {
-  DaedalusdConfig *config = g_new0 (DaedalusdConfig, 1);
-  const GstDaedalusCodec *codecs = gst_daedalus_codecs (&config->n_decoders);
+  DaedalusdConfig *config;
+  const GstDaedalusCodec *codecs;
   GList *factories;
   guint i;
 
+  /* every stream's pipeline has them at its ends */
+  if (!plugin_installed ()) {
+    g_set_error (error, DAEDALUSD_ERROR, DAEDALUSD_ERROR_CONFIG,
+        _("The daedalus GStreamer plugin (daedalussrc, daedalussink) is not "
+            "installed."));
+    return NULL;
+  }
+  config = g_new0 (DaedalusdConfig, 1);
+  codecs = gst_daedalus_codecs (&config->n_decoders);
   config->decoders = g_new0 (DaedalusdDecoder, config->n_decoders);
   config->sysfs_root = g_strdup (sysfs_root);
 
@@ -334,7 +361,7 @@ daedalusd_config_describe (DaedalusdConfig * config)
 }
 
 /* Held while GStreamer's registry is updated (the daemon does that in a
- * thread of its own) and while a stream's bin is made from it: an update
+ * thread of its own) and while a stream's pipeline is made from it: an update
  * replaces the features of the plugins it scans again (the v4l2 plugin's,
  * whenever the video devices changed), and a bin made meanwhile met
  * factories that were going away ("link has no sink", seen on the 6.12
@@ -370,7 +397,6 @@ daedalusd_config_make_pipeline (DaedalusdConfig * config, guint32 fourcc,
   GstElement *pipeline;
   GError *err = NULL;
   gchar *why;
-  gboolean dynamic;
 
   if (!dec || !dec->usable) {
     g_set_error (error, DAEDALUSD_ERROR, DAEDALUSD_ERROR_NO_DECODER,
@@ -379,7 +405,7 @@ daedalusd_config_make_pipeline (DaedalusdConfig * config, guint32 fourcc,
   }
   daedalusd_registry_lock ();
   pipeline = daedalusd_template_make_pipeline (dec->template, dec->codec,
-      &dynamic, &why, &err);
+      &why, &err);
   daedalusd_registry_unlock ();
   if (pipeline) {
     daedalusd_guard_loopback (pipeline, config->sysfs_root);

@@ -9,7 +9,7 @@
 
 /* daedalusd's loop-back guard: a decoder template must never decode on a
  * daedalus-v4l2 node, which would feed the daemon its own stream.  Which
- * auto-pluggers it can steer, and the guard a stream's bin gets. */
+ * auto-pluggers it can steer, and the guard a stream's pipeline gets. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -173,7 +173,7 @@ drop_data (GstPad * pad, GstPadProbeInfo * info, gpointer data)
   return GST_PAD_PROBE_DROP;
 }
 
-/* any thread; @bin is the guarded bin */
+/* any thread; @bin is the guarded pipeline */
 static void
 guard_element (GstElement * bin, GstElement * el, LoopGuard * guard)
 {
@@ -219,7 +219,7 @@ on_deep_element_added (GstBin * bin, GstBin * sub_bin, GstElement * el,
 
 /**
  * daedalusd_guard_loopback:
- * @bin: a decoder template's bin
+ * @bin: a stream's pipeline (daedalusd_config_make_pipeline())
  * @sysfs_root: (nullable): where sysfs is mounted, NULL for /sys
  *
  * Keeps what @bin auto-plugs from decoding on a daedalus-v4l2 node (the

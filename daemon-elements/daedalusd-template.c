@@ -57,23 +57,39 @@ set_bad (const DaedalusdDecoder * dec, const gchar * path, GError ** error,
   }
 }
 
-/* gst_parse's bin of @desc alone, without ghost pads.  A description naming
- * elements that are not installed fails with
- * GST_PARSE_ERROR_NO_SUCH_ELEMENT and @missing set. */
+/* gst_parse of @desc: with @pipeline, gst_parse_launch_full()'s pipeline,
+ * else a bin without ghost pads; NULL with @error otherwise.  A
+ * description naming elements that are not installed fails with
+ * GST_PARSE_ERROR_NO_SUCH_ELEMENT and @missing (nullable) set. */
 static GstElement *
-parse_description (const gchar * desc, gchar *** missing, GError ** error)
+parse (const gchar * desc, gboolean pipeline, gchar *** missing,
+    GError ** error)
 {
   GstParseContext *ctx = gst_parse_context_new ();
-  GstElement *bin;
-
-  bin = gst_parse_bin_from_description_full (desc, FALSE, ctx,
+  GstElement *el = pipeline ?
+      gst_parse_launch_full (desc, ctx, GST_PARSE_FLAG_FATAL_ERRORS, error) :
+      gst_parse_bin_from_description_full (desc, FALSE, ctx,
       GST_PARSE_FLAG_FATAL_ERRORS, error);
+
   if (missing)
     *missing = gst_parse_context_get_missing_elements (ctx);
   gst_parse_context_free (ctx);
-  if (bin)
-    gst_object_ref_sink (bin);
-  return bin;
+  if (el)
+    gst_object_ref_sink (el);
+  return el;
+}
+
+/* @format (translated, one %s) with @codec's caps */
+static gchar *
+not_accepted (const GstDaedalusCodec * codec, const gchar * format)
+{
+  GstCaps *caps = gst_daedalus_codec_get_caps (codec);
+  gchar *s = gst_caps_to_string (caps);
+  gchar *what = g_strdup_printf (format, s);
+
+  g_free (s);
+  gst_caps_unref (caps);
+  return what;
 }
 
 /* ---- the template's input and output -------------------------------- */
@@ -175,7 +191,8 @@ delayed_sources (GstElement * bin)
   return found;
 }
 
-/* streaming thread: what the output identity gets must be raw video */
+/* streaming thread: what daedalussink gets from a run-time output must be
+ * raw video */
 static GstPadProbeReturn
 check_output_caps (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 {
@@ -226,48 +243,30 @@ unref_closure_data (gpointer data, GClosure * closure)
   gst_object_unref (data);
 }
 
-/* gst_parse_launch_full() of @desc: a pipeline, or NULL with @error and,
- * when elements are not installed, @missing */
-static GstElement *
-parse_pipeline_full (const gchar * desc, gchar *** missing, GError ** error)
+/* The message of the link error of "@tmpl" between an identity named
+ * DAEDALUSD_SRC_NAME and one named DAEDALUSD_SINK_NAME, or NULL when it
+ * links: it names the element that could not be linked. */
+static gchar *
+link_error (const gchar * tmpl)
 {
-  GstParseContext *ctx = gst_parse_context_new ();
-  GstElement *pipeline = gst_parse_launch_full (desc, ctx,
-      GST_PARSE_FLAG_FATAL_ERRORS, error);
-
-  if (missing)
-    *missing = gst_parse_context_get_missing_elements (ctx);
-  gst_parse_context_free (ctx);
-  if (pipeline)
-    gst_object_ref_sink (pipeline);
-  return pipeline;
-}
-
-static GstElement *
-parse_pipeline (const gchar * desc, GError ** error)
-{
-  return parse_pipeline_full (desc, NULL, error);
-}
-
-/* Whether "@before @tmpl @after" parses and links */
-static gboolean
-links (const gchar * before, const gchar * tmpl, const gchar * after)
-{
-  gchar *desc = g_strdup_printf ("%s%s%s", before, tmpl, after);
-  GstElement *pipeline = parse_pipeline (desc, NULL);
-  gboolean linked = pipeline != NULL;
+  gchar *desc = g_strdup_printf ("identity name=" DAEDALUSD_SRC_NAME
+      " ! %s ! identity name=" DAEDALUSD_SINK_NAME, tmpl);
+  GError *err = NULL;
+  GstElement *pipeline = parse (desc, TRUE, NULL, &err);
+  gchar *msg = err ? g_strdup (err->message) : NULL;
 
   g_free (desc);
+  g_clear_error (&err);
   gst_clear_object (&pipeline);
-  return linked;
+  return msg;
 }
 
 /* Whether what @pipeline's daedalussink gets may be raw video: linked (its
- * caps are raw video), or linked at run time to a pad that may be.
- * @dynamic: the latter.  With @watch, a run-time output that is not raw
- * video, or none, is an error of the pipeline when it comes. */
+ * caps are raw video), or linked at run time to a pad that may be.  With
+ * @watch, a run-time output that is not raw video, or none, is an error of
+ * the pipeline when it comes. */
 static gboolean
-output_may_be_raw (GstElement * pipeline, gboolean * dynamic, gboolean watch)
+output_may_be_raw (GstElement * pipeline, gboolean watch)
 {
   GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline),
       DAEDALUSD_SINK_NAME);
@@ -275,8 +274,7 @@ output_may_be_raw (GstElement * pipeline, gboolean * dynamic, gboolean watch)
   GList *sources, *l;
   gboolean raw = TRUE;
 
-  *dynamic = !gst_pad_is_linked (pad);
-  if (*dynamic) {
+  if (!gst_pad_is_linked (pad)) {
     sources = delayed_sources (pipeline);
     raw = sources == NULL;
     for (l = sources; l; l = l->next) {
@@ -296,35 +294,33 @@ output_may_be_raw (GstElement * pipeline, gboolean * dynamic, gboolean watch)
   return raw;
 }
 
-/* Why @tmpl, which parses on its own, does not link between daedalussrc
- * and daedalussink: translated, for "Bad decoder template ...: %s" */
+/* Why @tmpl, whose elements exist, does not link between daedalussrc and
+ * daedalussink: translated, for "Bad decoder template ...: %s".  gst_parse
+ * names the elements it could not link; identities take anything, so a
+ * link that fails with them says the template has no such pad. */
 static gchar *
 why_not_linked (const gchar * tmpl, const GstDaedalusCodec * codec)
 {
+  gchar *msg = link_error (tmpl), *desc;
+  gboolean no_input, no_output, raw;
   GstElement *pipeline;
-  gboolean raw, dynamic;
-  gchar *desc;
 
-  if (!links ("identity ! ", tmpl, ""))
+  no_input = msg && strstr (msg, DAEDALUSD_SRC_NAME);
+  no_output = msg && strstr (msg, DAEDALUSD_SINK_NAME);
+  g_free (msg);
+  if (no_input)
     return g_strdup (_("it has no unlinked input"));
-  if (!links ("", tmpl, " ! identity"))
+  if (no_output)
     return g_strdup (_("it has no unlinked output"));
   /* the output first, with an input that takes anything */
   desc = g_strdup_printf ("identity ! %s ! daedalussink name="
       DAEDALUSD_SINK_NAME, tmpl);
-  pipeline = parse_pipeline (desc, NULL);
+  pipeline = parse (desc, TRUE, NULL, NULL);
   g_free (desc);
-  raw = pipeline && output_may_be_raw (pipeline, &dynamic, FALSE);
+  raw = pipeline && output_may_be_raw (pipeline, FALSE);
   gst_clear_object (&pipeline);
-  if (raw) {
-    GstCaps *caps = gst_daedalus_codec_get_caps (codec);
-    gchar *s = gst_caps_to_string (caps);
-    gchar *why = g_strdup_printf (_("its input does not accept %s"), s);
-
-    g_free (s);
-    gst_caps_unref (caps);
-    return why;
-  }
+  if (raw)
+    return not_accepted (codec, _("its input does not accept %s"));
   return g_strdup (_("its output is not raw video"));
 }
 
@@ -332,7 +328,6 @@ why_not_linked (const gchar * tmpl, const GstDaedalusCodec * codec)
  * daedalusd_template_make_pipeline:
  * @tmpl: the template
  * @codec: the codec it is for (for the words of an error)
- * @dynamic: (out): its output appears at run time
  * @why: (out): what is wrong with the template, translated, or NULL when
  *   @error says what went wrong (it does not parse at all)
  *
@@ -345,8 +340,7 @@ why_not_linked (const gchar * tmpl, const GstDaedalusCodec * codec)
  */
 GstElement *
 daedalusd_template_make_pipeline (const gchar * tmpl,
-    const GstDaedalusCodec * codec, gboolean * dynamic, gchar ** why,
-    GError ** error)
+    const GstDaedalusCodec * codec, gchar ** why, GError ** error)
 {
   gchar *desc = g_strdup_printf ("daedalussrc name=" DAEDALUSD_SRC_NAME
       " ! %s ! daedalussink name=" DAEDALUSD_SINK_NAME, tmpl);
@@ -355,18 +349,12 @@ daedalusd_template_make_pipeline (const gchar * tmpl,
   GError *err = NULL;
 
   *why = NULL;
-  pipeline = parse_pipeline_full (desc, &missing, &err);
+  pipeline = parse (desc, TRUE, &missing, &err);
   g_free (desc);
   if (!pipeline) {
     if (g_error_matches (err, GST_PARSE_ERROR,
-            GST_PARSE_ERROR_NO_SUCH_ELEMENT) && missing &&
-        (g_strv_contains ((const gchar * const *) missing, "daedalussrc") ||
-            g_strv_contains ((const gchar * const *) missing,
-                "daedalussink"))) {
-      *why = g_strdup (_("the daedalus GStreamer plugin (daedalussrc, "
-              "daedalussink) is not installed"));
-    } else if (g_error_matches (err, GST_PARSE_ERROR,
             GST_PARSE_ERROR_NO_SUCH_ELEMENT)) {
+      /* checked at load: a plugin went since */
       gchar *what = missing ? g_strjoinv (", ", missing) : g_strdup ("?");
 
       *why = g_strdup_printf (_("elements not installed: %s"), what);
@@ -384,7 +372,7 @@ daedalusd_template_make_pipeline (const gchar * tmpl,
   }
   g_strfreev (missing);
 
-  if (output_may_be_raw (pipeline, dynamic, TRUE))
+  if (output_may_be_raw (pipeline, TRUE))
     return pipeline;
   *why = g_strdup (_("its output is not raw video"));
   gst_object_unref (pipeline);
@@ -431,12 +419,7 @@ check_autoplugging (const GstDaedalusCodec * codec, GstElement * autoplugger,
   gchar *reason = NULL;
 
   if (!decoders) {
-    GstCaps *caps = gst_daedalus_codec_get_caps (codec);
-    gchar *s = gst_caps_to_string (caps);
-
-    reason = g_strdup_printf (_("no installed decoder accepts %s"), s);
-    g_free (s);
-    gst_caps_unref (caps);
+    reason = not_accepted (codec, _("no installed decoder accepts %s"));
   } else if (!steerable &&
       gst_daedalus_factory_loops_back (decoders->data, sysfs_root)) {
     gchar *device = gst_daedalus_factory_get_device (decoders->data);
@@ -463,19 +446,15 @@ daedalusd_template_check (DaedalusdDecoder * dec, const gchar * path, GList * fa
   GstPad *pad;
   GstCaps *caps, *accepted;
   gchar *loop, *what, *why;
-  gboolean dynamic, steerable, ok;
+  gboolean steerable, ok;
 
   dec->usable = FALSE;
   g_clear_pointer (&dec->reason, g_free);
   g_clear_pointer (&dec->note, g_free);
   if (!dec->template) {
     if (dec->source == DAEDALUSD_SOURCE_DEFAULT) {
-      caps = gst_daedalus_codec_get_caps (dec->codec);
-      what = gst_caps_to_string (caps);
-      dec->reason = g_strdup_printf (_("no installed decoder accepts %s"),
-          what);
-      g_free (what);
-      gst_caps_unref (caps);
+      dec->reason = not_accepted (dec->codec,
+          _("no installed decoder accepts %s"));
     } else {
       dec->reason = g_strdup (_("disabled in the configuration"));
     }
@@ -490,25 +469,29 @@ daedalusd_template_check (DaedalusdDecoder * dec, const gchar * path, GList * fa
     return TRUE;
   }
 
-  bin = parse_description (dec->template, &missing, &err);
+  /* its elements; caps at an end ("... ! vp9dec ! video/x-raw,format=NV12")
+   * are caps between two elements in the stream's pipeline: a template
+   * that does not parse alone may between two identities */
+  bin = parse (dec->template, FALSE, &missing, &err);
   if (!bin && g_error_matches (err, GST_PARSE_ERROR,
           GST_PARSE_ERROR_NO_SUCH_ELEMENT)) {
-    /* caps at an end ("... ! vp9dec ! video/x-raw,format=NV12") are
-     * caps between two elements in the stream's pipeline */
     gchar *desc = g_strdup_printf ("identity ! %s ! identity",
         dec->template);
+    gchar **wrapped_missing = NULL;
+    GError *wrapped_err = NULL;
 
-    g_strfreev (missing);
-    g_clear_error (&err);
-    bin = parse_description (desc, &missing, &err);
+    bin = parse (desc, FALSE, &wrapped_missing, &wrapped_err);
     g_free (desc);
-    if (!bin && !g_error_matches (err, GST_PARSE_ERROR,
+    if (bin || !g_error_matches (wrapped_err, GST_PARSE_ERROR,
             GST_PARSE_ERROR_NO_SUCH_ELEMENT)) {
-      /* not it: say what is missing from the template itself */
-      g_strfreev (missing);
+      /* every element is there: how it links is checked next */
       g_clear_error (&err);
-      bin = parse_description (dec->template, &missing, &err);
+      gst_clear_object (&bin);
+      bin = gst_bin_new (NULL);
+      gst_object_ref_sink (bin);
     }
+    g_strfreev (wrapped_missing);
+    g_clear_error (&wrapped_err);
   }
   if (!bin) {
     gboolean not_installed = g_error_matches (err, GST_PARSE_ERROR,
@@ -528,8 +511,8 @@ daedalusd_template_check (DaedalusdDecoder * dec, const gchar * path, GList * fa
   g_strfreev (missing);
   gst_object_unref (bin);
 
-  bin = daedalusd_template_make_pipeline (dec->template, dec->codec,
-      &dynamic, &why, &err);
+  bin = daedalusd_template_make_pipeline (dec->template, dec->codec, &why,
+      &err);
   if (!bin) {
     set_bad (dec, path, error, why ? why : err->message);
     g_free (why);
@@ -548,12 +531,9 @@ daedalusd_template_check (DaedalusdDecoder * dec, const gchar * path, GList * fa
   gst_object_unref (src);
   gst_caps_unref (accepted);
   if (!ok) {
-    gchar *s = gst_caps_to_string (caps);
-
-    what = g_strdup_printf (_("its input does not accept %s"), s);
+    what = not_accepted (dec->codec, _("its input does not accept %s"));
     set_bad (dec, path, error, what);
     g_free (what);
-    g_free (s);
     gst_caps_unref (caps);
     gst_object_unref (bin);
     return FALSE;

@@ -18,8 +18,7 @@
 G_BEGIN_DECLS
 
 GstElement *daedalusd_template_make_pipeline (const gchar * tmpl,
-    const GstDaedalusCodec * codec, gboolean * dynamic, gchar ** why,
-    GError ** error);
+    const GstDaedalusCodec * codec, gchar ** why, GError ** error);
 
 gboolean daedalusd_template_check (DaedalusdDecoder * dec, const gchar * path,
     GList * factories, const gchar * sysfs_root, GError ** error);

@@ -245,7 +245,7 @@ reload_thread (gpointer data)
 {
   App *app = data;
 
-  /* no stream's bin is made from a registry half updated */
+  /* no stream's pipeline is made from a registry half updated */
   daedalusd_registry_lock ();
   gst_update_registry ();
   app->reloaded = load_config (app, &app->reload_error);

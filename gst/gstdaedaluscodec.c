@@ -10,9 +10,10 @@
 /* The codecs of the node, and the one rule that picks a decoder for one.
  *
  * Adding a codec is one row of codecs[] (and the kernel's coded format,
- * kmod/daedalus-fmt.c): daedalussrc's pad template, daedalusd's
+ * kmod/daedalus-core.c): daedalussrc's pad template, daedalusd's
  * configuration keys, --list, --help and the default HELLO follow from it
- * (tests/check/libs/codecs.c walks the table through each of them). */
+ * (test_codec_table in tests/check/daemon/cli.c and
+ * tests/check/elements/daedalussrc.c walks the table through each). */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"

@@ -18,7 +18,7 @@
 
 #include "gstdaedalusformat.h"
 
-/* The raw formats of the node's CAPTURE queue, as kmod/daedalus-fmt.c
+/* The raw formats of the node's CAPTURE queue, as kmod/daedalus-layout.c
  * has them (docs/protocol.md lists them). */
 static const struct
 {

@@ -75,15 +75,6 @@ void daedalus_out_fmt_adjust(struct daedalus_dev *dev,
 }
 
 /*
- * The raw formats CAPTURE can take.  A stream's formats share its chroma
- * subsampling; within it, ENUM_FMT lists them in this order (after the one
- * the daemon names as the stream's own).  Every line but P010 is 8 bits.
- * YUV420 comes first: what most software decoders give, and the default
- * before the stream is known (its description is the one v4l2-compliance
- * 1.22 expects too: NV12's changed, which ends its format enumeration).
- */
-
-/*
  * Where @r stands in the list offered for a stream whose own format is
  * @own: 0 for @own itself, 1 for the other formats of its subsampling and
  * depth, 2 for those of its subsampling at a lower depth (converted), or

@@ -17,6 +17,15 @@
 
 #include "daedalus-layout.h"
 
+/*
+ * The raw formats CAPTURE can take.  A stream's formats share its chroma
+ * subsampling; within it, ENUM_FMT lists them in this order (after the one
+ * the daemon names as the stream's own).  Every line but P010 is 8 bits.
+ * YUV420 comes first: what most software decoders give, and the default
+ * before the stream is known (its description is the one v4l2-compliance
+ * 1.22 expects too: NV12's changed, which ends its format enumeration).
+ */
+
 const struct daedalus_raw_fmt daedalus_raw_fmts[] = {
 	/* fourcc               depth bps hsub vsub mem colour */
 	{ V4L2_PIX_FMT_YUV420,	8,  1,  2,  2,  1,  3 },

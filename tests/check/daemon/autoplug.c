@@ -495,6 +495,12 @@ GST_END_TEST;
 GST_START_TEST (test_check_rejects)
 {
   check_bad ("vp8=fakesink", "it has no unlinked output");
+  /* caps at an end are a capsfilter: the words say which end is wrong */
+  check_bad ("h264=video/x-h264,stream-format=avc ! avdec_h264",
+      "its input does not accept video/x-h264");
+  check_bad ("vp8=video/x-vp8 ! vp8dec ! fakesink",
+      "it has no unlinked output");
+  check_bad ("vp8=videotestsrc ! video/x-raw", "it has no unlinked input");
   check_bad ("vp8=identity ! fakesink", "it has no unlinked output");
   check_bad ("vp8=vp8dec ! fakesink", "it has no unlinked output");
   /* its pads appear at run time, and are RTP */

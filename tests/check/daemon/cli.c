@@ -308,6 +308,35 @@ GST_START_TEST (test_codec_table)
 
 GST_END_TEST;
 
+/* without the daedalus plugin nothing can run: a clear error at start */
+GST_START_TEST (test_no_plugin)
+{
+  const gchar *args[] = { "--list", NULL };
+  gchar *dir = g_dir_make_tmp ("daedalusd-cli-XXXXXX", NULL);
+  gchar *registry = g_build_filename (dir, "registry.bin", NULL);
+  gchar *env_path = g_strdup_printf ("GST_PLUGIN_PATH_1_0=%s", dir);
+  gchar *env_registry = g_strdup_printf ("GST_REGISTRY=%s", registry);
+  const gchar *env[] = { env_path, env_registry, NULL };
+  GSubprocess *p;
+  gchar *out_path;
+  Run r;
+
+  p = spawn_env (args, NULL, env, &out_path);
+  finish (p, out_path, &r);
+  fail_unless_equals_int (r.status, 1);
+  assert_contains (r.out, "The daedalus GStreamer plugin (daedalussrc, "
+      "daedalussink) is not installed.");
+  run_clear (&r);
+  g_unlink (registry);
+  g_rmdir (dir);
+  g_free (env_registry);
+  g_free (env_path);
+  g_free (registry);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_bad_template_exit)
 {
   const gchar *cli[] = { "--list", "-D", "vp9=vp9parse ! ! avdec_vp9", NULL };
@@ -635,6 +664,7 @@ cli_suite (void)
   tcase_add_test (tc, test_list);
   tcase_add_test (tc, test_help);
   tcase_add_test (tc, test_codec_table);
+  tcase_add_test (tc, test_no_plugin);
   tcase_add_test (tc, test_bad_template_exit);
   tcase_add_test (tc, test_no_device);
   tcase_add_test (tc, test_version_mismatch);
