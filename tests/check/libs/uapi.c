@@ -71,19 +71,6 @@ OFF (daedalus_msg_stream_error, error, 16);
 OFF (daedalus_expbuf, stream_id, 0);
 OFF (daedalus_expbuf, fd, 24);
 
-/* The sizes and the ioctl number, as numbers: the library's own asserts
- * (gst/gstdaedalusprotocol.c) hold its view of the sizes, these the ABI. */
-G_STATIC_ASSERT (sizeof (struct daedalus_msg_hdr) == 16);
-G_STATIC_ASSERT (sizeof (struct daedalus_msg_hello) == 112);
-G_STATIC_ASSERT (sizeof (struct daedalus_msg_stream_open) == 64);
-G_STATIC_ASSERT (sizeof (struct daedalus_msg_stream_close) == 24);
-G_STATIC_ASSERT (sizeof (struct daedalus_msg_decode) == 48);
-G_STATIC_ASSERT (sizeof (struct daedalus_msg_epoch) == 24);
-G_STATIC_ASSERT (sizeof (struct daedalus_msg_capture_buffer) == 144);
-G_STATIC_ASSERT (sizeof (struct daedalus_msg_capture_reset) == 24);
-G_STATIC_ASSERT (sizeof (struct daedalus_msg_consumed) == 32);
-G_STATIC_ASSERT (sizeof (struct daedalus_msg_format) == 88);
-G_STATIC_ASSERT (sizeof (struct daedalus_msg_frame) == 72);
-G_STATIC_ASSERT (sizeof (struct daedalus_msg_stream_error) == 24);
-G_STATIC_ASSERT (sizeof (struct daedalus_expbuf) == 32);
+/* The ioctl number, as a number (the sizes are asserted where the
+ * library uses them, gst/gstdaedalusprotocol.c, and in the module). */
 G_STATIC_ASSERT (DAEDALUS_IOC_EXPBUF == 0xC020DA01u);
