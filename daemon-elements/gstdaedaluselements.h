@@ -67,6 +67,13 @@ G_GNUC_INTERNAL GstDaedalusConnection *daedalus_element_acquire (GstElement *
     const gchar * function, gint line);
 
 /* the error names the element's start() as where it happened */
+/* The error of an element whose connection to the kernel is gone (@code:
+ * READ or WRITE, as the element used it) */
+#define DAEDALUS_ELEMENT_LOST(el, conn, code) \
+  GST_ELEMENT_ERROR (el, RESOURCE, code, \
+      (_("The connection to %s was lost."), \
+          gst_daedalus_connection_get_name (conn)), (NULL))
+
 #define DAEDALUS_ELEMENT_ACQUIRE(el, props) \
   daedalus_element_acquire (GST_ELEMENT (el), (props), __FILE__, \
       GST_FUNCTION, __LINE__)

@@ -499,9 +499,7 @@ gst_daedalus_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
     case GST_DAEDALUS_WAIT_FLUSHING:
       return GST_FLOW_FLUSHING;
     case GST_DAEDALUS_WAIT_LOST:
-      GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-          (_("The connection to %s was lost."),
-              gst_daedalus_connection_get_name (self->conn)), (NULL));
+      DAEDALUS_ELEMENT_LOST (self, self->conn, WRITE);
       return GST_FLOW_ERROR;
     default:
       GST_DEBUG_OBJECT (self, "dropping frame of AU %" G_GUINT64_FORMAT

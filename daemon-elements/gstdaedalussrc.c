@@ -495,9 +495,7 @@ gst_daedalus_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
       case GST_DAEDALUS_WAIT_FLUSHING:
         return GST_FLOW_FLUSHING;
       case GST_DAEDALUS_WAIT_LOST:
-        GST_ELEMENT_ERROR (self, RESOURCE, READ,
-            (_("The connection to %s was lost."),
-                gst_daedalus_connection_get_name (self->conn)), (NULL));
+        DAEDALUS_ELEMENT_LOST (self, self->conn, READ);
         return GST_FLOW_ERROR;
       case GST_DAEDALUS_WAIT_CLOSED:
       case GST_DAEDALUS_WAIT_STALE:
