@@ -84,6 +84,21 @@ gint _gst_daedalus_connection_expbuf (GstDaedalusConnection * conn,
 
 gboolean _gst_daedalus_connection_passes_fds (GstDaedalusConnection * conn);
 
+/* A GstDaedalusCaptureBuffer and what only the library knows of it
+ * (gstdaedaluscapture.c, gstdaedalusstream.c) */
+typedef struct
+{
+  GstDaedalusCaptureBuffer pub;
+  gint fds[DAEDALUS_MAX_PLANES];        /* dma-bufs from EXPBUF, cached */
+  gint peer_fds[DAEDALUS_MAX_PLANES];   /* a socket peer's (SCM_RIGHTS) */
+  gboolean available;           /* in free_capture */
+} CaptureBuffer;
+
+#define PRIV(buf) ((CaptureBuffer *) (buf))
+
+GstDaedalusCaptureBuffer *_gst_daedalus_capture_buffer_new (const struct
+    daedalus_msg_capture_buffer *msg);
+
 G_END_DECLS
 
 #endif /* __GST_DAEDALUS_PRIVATE_H__ */

@@ -65,55 +65,6 @@ struct _GstDaedalusStream
 
 G_DEFINE_TYPE (GstDaedalusStream, gst_daedalus_stream, GST_TYPE_OBJECT);
 
-/* A GstDaedalusCaptureBuffer and what only the stream knows of it. */
-typedef struct
-{
-  GstDaedalusCaptureBuffer pub;
-  gint fds[DAEDALUS_MAX_PLANES];        /* dma-bufs from EXPBUF, cached */
-  gint peer_fds[DAEDALUS_MAX_PLANES];   /* a socket peer's (SCM_RIGHTS) */
-  gboolean available;           /* in free_capture */
-} CaptureBuffer;
-
-#define PRIV(buf) ((CaptureBuffer *) (buf))
-
-static void
-capture_buffer_clear (GstDaedalusCaptureBuffer * buf)
-{
-  guint i;
-
-  for (i = 0; i < DAEDALUS_MAX_PLANES; i++) {
-    if (PRIV (buf)->fds[i] >= 0)
-      close (PRIV (buf)->fds[i]);
-    if (PRIV (buf)->peer_fds[i] >= 0)
-      close (PRIV (buf)->peer_fds[i]);
-  }
-}
-
-GstDaedalusCaptureBuffer *
-gst_daedalus_capture_buffer_ref (GstDaedalusCaptureBuffer * buf)
-{
-  return g_atomic_rc_box_acquire (buf);
-}
-
-void
-gst_daedalus_capture_buffer_unref (GstDaedalusCaptureBuffer * buf)
-{
-  g_atomic_rc_box_release_full (buf, (GDestroyNotify) capture_buffer_clear);
-}
-
-static GstDaedalusCaptureBuffer *
-capture_buffer_new (const struct daedalus_msg_capture_buffer *msg)
-{
-  GstDaedalusCaptureBuffer *buf = (GstDaedalusCaptureBuffer *)
-      g_atomic_rc_box_new0 (CaptureBuffer);
-  guint i;
-
-  buf->info = *msg;
-  for (i = 0; i < DAEDALUS_MAX_PLANES; i++)
-    PRIV (buf)->fds[i] = PRIV (buf)->peer_fds[i] = -1;
-  return buf;
-}
-
 /* same memory, same layout: the cached dma-bufs stay valid (the client
  * may queue an index with other dma-bufs: a new mem_id) */
 static gboolean
@@ -318,7 +269,7 @@ _gst_daedalus_stream_capture_buffer (GstDaedalusStream * stream,
     buf = NULL;
   }
   if (!buf) {
-    buf = capture_buffer_new (msg);
+    buf = _gst_daedalus_capture_buffer_new (msg);
     g_hash_table_insert (stream->capture, GUINT_TO_POINTER (msg->index), buf);
   }
   buf->info = *msg;
