@@ -280,7 +280,7 @@ daedalusd_config_load_full (const gchar * path, gboolean path_given,
     dec->codec = &codecs[i];
     dec->source = DAEDALUSD_SOURCE_DEFAULT;
     dec->template = daedalusd_default_template (dec->codec, factories,
-        daedalusd_factory_loops_back, config->sysfs_root);
+        gst_daedalus_factory_filter_loops_back, config->sysfs_root);
   }
 
   if (path && !load_file (config, path, path_given, error))

@@ -28,19 +28,6 @@ GST_DEBUG_CATEGORY_EXTERN (daedalusd_debug);
 
 /* ---- the daedalus-v4l2 node must not decode for the daemon ---------- */
 
-/**
- * daedalusd_factory_loops_back:
- * @sysfs_root: (nullable): a gchar *, where sysfs is mounted; NULL: /sys
- *
- * A #GstDaedalusFactoryFilter: TRUE for an element whose device is a
- * daedalus-v4l2 node (gst_daedalus_factory_loops_back()).
- */
-gboolean
-daedalusd_factory_loops_back (GstElementFactory * factory, gpointer sysfs_root)
-{
-  return gst_daedalus_factory_loops_back (factory, sysfs_root);
-}
-
 /* @el's "device" when it is a daedalus-v4l2 node (the element would decode
  * on it), else NULL. */
 gchar *

@@ -16,9 +16,6 @@
 
 G_BEGIN_DECLS
 
-gboolean daedalusd_factory_loops_back (GstElementFactory * factory,
-    gpointer sysfs_root);
-
 gchar *daedalusd_element_loops_back (GstElement * el,
     const gchar * sysfs_root);
 

@@ -415,7 +415,8 @@ check_autoplugging (const GstDaedalusCodec * codec, GstElement * autoplugger,
     gboolean steerable, GList * factories, const gchar * sysfs_root)
 {
   GList *decoders = gst_daedalus_codec_select (codec, factories,
-      steerable ? daedalusd_factory_loops_back : NULL, (gpointer) sysfs_root, NULL);
+      steerable ? gst_daedalus_factory_filter_loops_back : NULL,
+      (gpointer) sysfs_root, NULL);
   gchar *reason = NULL;
 
   if (!decoders) {

@@ -22,6 +22,7 @@
 #include <linux/videodev2.h>
 
 #include "gstdaedaluscodec.h"
+#include "gstdaedalusnode.h"
 #include "gstdaedalusprivate.h"
 
 #ifndef V4L2_PIX_FMT_AV1
@@ -130,6 +131,20 @@ gst_daedalus_codec_names (void)
 }
 
 /* ---- which decoder: decodebin's rule -------------------------------- */
+
+/**
+ * gst_daedalus_factory_filter_loops_back:
+ * @sysfs_root: (nullable): a gchar *, where sysfs is mounted; NULL: /sys
+ *
+ * A #GstDaedalusFactoryFilter: TRUE for an element whose device is a
+ * daedalus-v4l2 node (gst_daedalus_factory_loops_back()).
+ */
+gboolean
+gst_daedalus_factory_filter_loops_back (GstElementFactory * factory,
+    gpointer sysfs_root)
+{
+  return gst_daedalus_factory_loops_back (factory, sysfs_root);
+}
 
 static gboolean
 rank_at_least_marginal (GstElementFactory * f)

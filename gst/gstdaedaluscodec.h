@@ -74,6 +74,10 @@ typedef gboolean (*GstDaedalusFactoryFilter) (GstElementFactory * factory,
     gpointer user_data);
 
 GST_DAEDALUS_API
+gboolean gst_daedalus_factory_filter_loops_back (GstElementFactory * factory,
+    gpointer sysfs_root);
+
+GST_DAEDALUS_API
 GList *gst_daedalus_select_decoders (GList * factories, const GstCaps * caps,
     GstDaedalusFactoryFilter filter, gpointer user_data);
 

@@ -53,14 +53,6 @@ offered_codecs (const struct daedalus_msg_hello *khello,
   return n;
 }
 
-/* gst_daedalus_codec_select()'s filter: no decoder on a daedalus-v4l2 node
- * (decoding there would feed ourselves). */
-static gboolean
-loops_back (GstElementFactory * factory, gpointer user_data)
-{
-  return gst_daedalus_factory_loops_back (factory, NULL);
-}
-
 /* The codecs we tell the kernel we decode when the daemon names none: the
  * ones it offers for which the selection rule daedalusd's defaults use
  * finds a decoder (gst_daedalus_codec_select()). */
@@ -86,8 +78,9 @@ decodable_codecs (const struct daedalus_msg_hello *khello, guint32 * out)
     if (!offered)
       continue;
 
-    decoders = gst_daedalus_codec_select (&codecs[i], factories, loops_back,
-        NULL, NULL);
+    /* no decoder on a daedalus-v4l2 node: it would feed ourselves */
+    decoders = gst_daedalus_codec_select (&codecs[i], factories,
+        gst_daedalus_factory_filter_loops_back, NULL, NULL);
     if (decoders)
       out[n++] = codecs[i].fourcc;
     else

@@ -691,18 +691,18 @@ GST_START_TEST (test_default_never_loops_back)
       (GST_ELEMENT_FACTORY_TYPE_ANY, GST_RANK_MARGINAL);
 
   tmpl = daedalusd_default_template (vp9, factories,
-      daedalusd_factory_loops_back, other);
+      gst_daedalus_factory_filter_loops_back, other);
   fail_unless_equals_string (tmpl, "vp9parse ! fakev4l2vp9dec");
   g_free (tmpl);
   tmpl = daedalusd_default_template (vp9, factories,
-      daedalusd_factory_loops_back, ours);
+      gst_daedalus_factory_filter_loops_back, ours);
   fail_unless_equals_string (tmpl, "vp9parse ! vp9dec");
   g_free (tmpl);
 
   /* the list itself: sorted by rank, marginal included, filtered */
   caps = gst_caps_from_string ("video/x-vp9");
   list = gst_daedalus_select_decoders (factories, caps,
-      daedalusd_factory_loops_back, other);
+      gst_daedalus_factory_filter_loops_back, other);
   fail_unless (list != NULL);
   fail_unless_equals_string (GST_OBJECT_NAME (list->data), "fakev4l2vp9dec");
   fail_unless (g_list_find_custom (list, "avdec_vp9",
@@ -710,7 +710,7 @@ GST_START_TEST (test_default_never_loops_back)
       !gst_element_factory_find ("avdec_vp9"));
   gst_plugin_feature_list_free (list);
   list = gst_daedalus_select_decoders (factories, caps,
-      daedalusd_factory_loops_back, ours);
+      gst_daedalus_factory_filter_loops_back, ours);
   fail_unless (g_list_find_custom (list, "fakev4l2vp9dec",
           (GCompareFunc) compare_name) == NULL);
   gst_plugin_feature_list_free (list);
