@@ -15,9 +15,8 @@ res=${2:?usage: codec-clients.sh CLIPSDIR RESULTDIR EXPECTED}
 expected=${3?usage: codec-clients.sh CLIPSDIR RESULTDIR EXPECTED}
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$res"
-passed=0 fails=0
-pass() { echo "PASS $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
+# shellcheck source=tests/e2e/lib.sh
+. "$here/lib.sh"
 
 node=$("$here/find-node.sh") || exit 1
 offered=$(v4l2-ctl -d "$node" --list-formats-out | sed -n "s/.*\[[0-9]*\]: '\(....\)'.*/\1/p" | tr '\n' ' ')
@@ -60,7 +59,6 @@ for codec in h264 hevc vp8 mpeg2 mpeg4; do
 	fi
 	clip=$clips/$codec
 	file=$clip/$(cat "$clip/clip.name")
-	size=$(cat "$clip/clip.size")
 	out=$res/$codec
 	mkdir -p "$out"
 
@@ -75,13 +73,8 @@ for codec in h264 hevc vp8 mpeg2 mpeg4; do
 	# GStreamer
 	case $file in *.ivf) demux=ivfparse ;; *) demux=matroskademux ;; esac
 	if el=$("$here/gst-element-for-node.sh" "$node" "$(gst_of "$codec")"); then
-		if timeout -k 10 300 gst-launch-1.0 -q filesrc location="$file" ! $demux ! \
-			"$(parser_of "$codec")" ! "$el" ! videoconvert ! \
-			video/x-raw,format=I420 ! filesink location="$out/gst.yuv" \
-			> "$out/gst.log" 2>&1; then
-			"$here/framemd5.sh" "$out/gst.md5" -f rawvideo -pix_fmt yuv420p \
-				-s "$size" -i "$out/gst.yuv"
-			rm -f "$out/gst.yuv"
+		if gst_md5 "$out/gst.md5" "$out/gst.log" filesrc location="$file" ! $demux ! \
+			"$(parser_of "$codec")" ! "$el" ! videoconvert ! video/x-raw,format=I420; then
 			verdict "gst-$el" "$clip" "$out/gst.md5"
 		else
 			fail "gst-$el: gst-launch failed:"; tail -10 "$out/gst.log"

@@ -6,21 +6,35 @@
 # the long name or is the only video device; otherwise each candidate's
 # default "device" decides.  (A gst-inspect-1.0 takes 10-20 s on the debug
 # kernels under TCG, and the e2e scripts ask about a dozen times a boot.)
+# The listing is kept in TMPDIR per set of video device nodes: GStreamer's
+# registry rescans the plugin only when they change, so until then the
+# plugin's features stay the same.  Bash builtins where they do: an exec
+# costs ~0.5 s on a debug kernel.
 set -euo pipefail
 node=${1:?node} codec=${2:?codec}
-els=$(gst-inspect-1.0 video4linux2 2>/dev/null |
-	awk -v c="${codec}dec" '$1 ~ ("^v4l2.*" c ":$") { sub(":", "", $1); print $1 }')
-long=v4l2$(basename "$node")${codec}dec
-if grep -qx "$long" <<<"$els"; then
-	echo "$long"
-	exit 0
+key=$(stat -c '%i-%Z' /dev/video* 2>/dev/null || true)
+key=${key//$'\n'/_}
+listing=${TMPDIR:-/tmp}/daedalus-gst-v4l2-features-${key:-none}
+if [ ! -s "$listing" ]; then
+	gst-inspect-1.0 video4linux2 2>/dev/null > "$listing.$$" || true
+	mv -f "$listing.$$" "$listing"
 fi
-devices=$(ls -d /sys/class/video4linux/video* 2>/dev/null | wc -l)
-if [ "$devices" = 1 ] && grep -qx "v4l2${codec}dec" <<<"$els"; then
-	echo "v4l2${codec}dec"
-	exit 0
+# the decoder features, as "  v4l2vp9dec: V4L2 VP9 Decoder"
+els=()
+while read -r feature _; do
+	if [[ $feature =~ ^v4l2.*${codec}dec:$ ]]; then els+=("${feature%:}"); fi
+done < "$listing"
+long=v4l2${node##*/}${codec}dec
+for el in "${els[@]}"; do
+	if [ "$el" = "$long" ]; then echo "$el"; exit 0; fi
+done
+devices=(/sys/class/video4linux/video*)
+if [ "${#devices[@]}" = 1 ] && [ -e "${devices[0]}" ]; then
+	for el in "${els[@]}"; do
+		if [ "$el" = "v4l2${codec}dec" ]; then echo "$el"; exit 0; fi
+	done
 fi
-for el in $els; do
+for el in "${els[@]}"; do
 	if gst-inspect-1.0 "$el" | grep -A3 '^  device ' | grep -q "Default: \"$node\""; then
 		echo "$el"
 		exit 0

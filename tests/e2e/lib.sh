@@ -52,3 +52,20 @@ verdict_unordered() {
 		comm -13 <(sort "$2") <(sort "$3") | head -5
 	fi
 }
+
+# gst_md5 OUT.md5 LOG PIPELINE...: runs gst-launch-1.0 -q PIPELINE !
+# checksumsink hash=md5 (within 300 s) and writes one MD5 per frame, the
+# hashes only, as framemd5.sh does: the frames must be as ffmpeg packs them
+# (I420 with lines of 4n bytes, as here).  No file of raw frames and no
+# ffmpeg run after it (~10 s on a debug kernel).  gst-launch's messages go to LOG.
+gst_md5() {
+	local out=$1 log=$2 rc h
+	shift 2
+	timeout -k 10 300 gst-launch-1.0 -q "$@" ! checksumsink hash=md5 > "$out.sums" 2> "$log"
+	rc=$?
+	while read -r _ h; do
+		if [[ $h =~ ^[0-9a-f]{32}$ ]]; then echo "$h"; fi
+	done < "$out.sums" > "$out"
+	rm -f "$out.sums"
+	return $rc
+}

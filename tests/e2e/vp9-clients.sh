@@ -11,6 +11,8 @@ set -uo pipefail
 clip=${1:?usage: vp9-clients.sh CLIPDIR RESULTDIR}
 res=${2:?usage: vp9-clients.sh CLIPDIR RESULTDIR}
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/e2e/lib.sh
+. "$here/lib.sh"
 mkdir -p "$res"
 size=$(cat "$clip/clip.size")
 nref=$(wc -l < "$clip/ref.md5")
@@ -34,12 +36,8 @@ verdict() { # name md5file
 # (a) GStreamer v4l2 plugin
 if el=$("$here/gst-element-for-node.sh" "$node" vp9); then
 	echo "e2e: GStreamer element $el"
-	if timeout -k 10 300 gst-launch-1.0 -q filesrc location="$clip/clip.ivf" ! \
-		ivfparse ! vp9parse ! "$el" ! videoconvert ! \
-		video/x-raw,format=I420 ! filesink location="$res/gst.yuv" \
-		> "$res/gst.log" 2>&1; then
-		"$here/framemd5.sh" "$res/gst.md5" -f rawvideo -pix_fmt yuv420p \
-			-s "$size" -i "$res/gst.yuv"
+	if gst_md5 "$res/gst.md5" "$res/gst.log" filesrc location="$clip/clip.ivf" ! \
+		ivfparse ! vp9parse ! "$el" ! videoconvert ! video/x-raw,format=I420; then
 		verdict "gst-$el" "$res/gst.md5"
 	else
 		echo "FAIL gst-$el: gst-launch failed (exit $?):"
