@@ -255,9 +255,19 @@ stop_stream (DaemonStream * ds, gboolean failed)
    * pipeline that failed before it claimed it (sent once either way) */
   if (failed && !gst_daedalus_stream_is_closed (ds->stream))
     gst_daedalus_stream_send_error (ds->stream, -EIO);
-  if (daemon->verbose)
+  if (daemon->verbose) {
+    GstDaedalusStreamStats st;
+
+    gst_daedalus_stream_get_stats (ds->stream, &st);
     daedalusd_log (FALSE, _("Stream %llu (%s) ended."),
         (unsigned long long) ds->id, ds->codec);
+    /* counted by the library as it happened (bench/run reads this line) */
+    daedalusd_log (FALSE, "Stream %llu stats: access-units=%" G_GUINT64_FORMAT
+        " bitstream-copies=%" G_GUINT64_FORMAT " frames=%" G_GUINT64_FORMAT
+        " frames-copied=%" G_GUINT64_FORMAT " frames-converted=%"
+        G_GUINT64_FORMAT, (unsigned long long) ds->id, st.access_units,
+        st.bitstream_copies, st.frames, st.frames_copied, st.frames_converted);
+  }
   daemon_stream_free (ds);
 }
 

@@ -420,6 +420,9 @@ write_frame (GstDaedalusSink * self, GstDaedalusStream * stream,
   gst_buffer_unref (outbuf);
   if (!ok)
     return FALSE;
+  gst_daedalus_stream_count_frame (stream,
+      GST_VIDEO_INFO_FORMAT (&self->in_info) !=
+      GST_VIDEO_INFO_FORMAT (&out_info));
 
   for (i = 0; i < DAEDALUS_MAX_PLANES; i++)
     bytesused[i] = 0;

@@ -433,6 +433,7 @@ dispatch (GstDaedalusConnection * conn, const guint8 * data, gsize len,
       ev.timestamp = d->timestamp;
       ev.buffer = gst_buffer_new_memdup (gst_daedalus_msg_decode_bitstream (d),
           d->bytesused);
+      _gst_daedalus_stream_count_bitstream_copy (stream);
       _gst_daedalus_stream_push_event (stream, &ev);
       break;
     }

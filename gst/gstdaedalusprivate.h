@@ -68,6 +68,8 @@ gboolean _gst_daedalus_connection_handshake (GstDaedalusConnection * conn,
 GstDaedalusStream *_gst_daedalus_stream_new (GstDaedalusConnection * conn,
     const struct daedalus_msg_stream_open *open);
 
+void _gst_daedalus_stream_count_bitstream_copy (GstDaedalusStream * stream);
+
 void _gst_daedalus_stream_push_event (GstDaedalusStream * stream,
     const GstDaedalusEvent * event);
 

@@ -61,6 +61,7 @@ struct _GstDaedalusStream
   gboolean awaiting_reset;      /* a resolution change: the kernel takes the
                                  * buffers back, none of this generation is
                                  * to be used */
+  GstDaedalusStreamStats stats;
 };
 
 G_DEFINE_TYPE (GstDaedalusStream, gst_daedalus_stream, GST_TYPE_OBJECT);
@@ -174,6 +175,28 @@ gst_daedalus_stream_get_epoch (GstDaedalusStream * stream)
   return epoch;
 }
 
+void
+gst_daedalus_stream_get_stats (GstDaedalusStream * stream,
+    GstDaedalusStreamStats * stats)
+{
+  g_mutex_lock (&stream->lock);
+  *stats = stream->stats;
+  g_mutex_unlock (&stream->lock);
+}
+
+void
+gst_daedalus_stream_count_frame (GstDaedalusStream * stream,
+    gboolean converted)
+{
+  g_mutex_lock (&stream->lock);
+  stream->stats.frames++;
+  if (converted)
+    stream->stats.frames_converted++;
+  else
+    stream->stats.frames_copied++;
+  g_mutex_unlock (&stream->lock);
+}
+
 gboolean
 gst_daedalus_stream_is_closed (GstDaedalusStream * stream)
 {
@@ -203,11 +226,22 @@ _gst_daedalus_stream_push_event (GstDaedalusStream * stream,
     case GST_DAEDALUS_EVENT_CLOSE:
       stream->closed = TRUE;
       break;
+    case GST_DAEDALUS_EVENT_DECODE:
+      stream->stats.access_units++;
+      break;
     default:
       break;
   }
   g_queue_push_tail (&stream->events, copy);
   g_cond_broadcast (&stream->cond);
+  g_mutex_unlock (&stream->lock);
+}
+
+void
+_gst_daedalus_stream_count_bitstream_copy (GstDaedalusStream * stream)
+{
+  g_mutex_lock (&stream->lock);
+  stream->stats.bitstream_copies++;
   g_mutex_unlock (&stream->lock);
 }
 

@@ -101,6 +101,36 @@ guint32 gst_daedalus_stream_get_epoch (GstDaedalusStream * stream);
 GST_DAEDALUS_API
 gboolean gst_daedalus_stream_is_closed (GstDaedalusStream * stream);
 
+/**
+ * GstDaedalusStreamStats:
+ * @access_units: DECODEs received
+ * @bitstream_copies: access units copied out of their message into a
+ *     #GstBuffer of their own
+ * @frames: frames written into a CAPTURE buffer
+ * @frames_copied: of them, written by a plain copy
+ * @frames_converted: of them, written by a format conversion
+ *
+ * What a stream's data path did, counted as it happened, not assumed:
+ * daedalusd's log and bench/run read it.
+ */
+typedef struct
+{
+  guint64 access_units;
+  guint64 bitstream_copies;
+  guint64 frames;
+  guint64 frames_copied;
+  guint64 frames_converted;
+} GstDaedalusStreamStats;
+
+GST_DAEDALUS_API
+void gst_daedalus_stream_get_stats (GstDaedalusStream * stream,
+    GstDaedalusStreamStats * stats);
+
+/* daedalussink, for each frame it wrote: converted or copied */
+GST_DAEDALUS_API
+void gst_daedalus_stream_count_frame (GstDaedalusStream * stream,
+    gboolean converted);
+
 /* feeding side (daedalussrc) */
 GST_DAEDALUS_API
 GstDaedalusWaitResult gst_daedalus_stream_pop_event (GstDaedalusStream *

@@ -40,6 +40,8 @@ typedef struct
   guint64 next_cookie;
   guint64 newest_cookie;        /* of the last DECODE sent */
   guint width, height;
+  guint32 pixelformat;          /* of the daemon's latest FORMAT */
+  guint32 bit_depth;
   guint32 generation;
   guint n_bufs;
   FakeBuf bufs[MAX_BUFFERS];
@@ -69,6 +71,8 @@ struct _FakeKernel
   guint invalid;
   guint seqnum;
   gboolean new_memory;          /* each buffer queued again with a new memfd */
+  gboolean bench;               /* fake_kernel_set_bench() */
+  guint32 client_fourcc;        /* fake_kernel_set_client_fourcc() */
   guint32 next_mem_id;
 };
 
@@ -150,7 +154,18 @@ allocate_capture (FakeKernel * fk, FakeStream * s)
   struct daedalus_cap_layout layout;
   guint i;
 
-  daedalus_cap_fmt_fill (&pix, V4L2_PIX_FMT_NV12, s->width, s->height);
+  guint32 fourcc = V4L2_PIX_FMT_NV12;
+
+  /* a benchmark's client takes the daemon's own format where the module
+   * offers it as a CAPTURE format (the first it lists then) */
+  if (fk->client_fourcc)
+    fourcc = fk->client_fourcc;
+  else if (fk->bench && s->pixelformat &&
+      daedalus_find_raw_fmt (s->pixelformat))
+    fourcc = s->pixelformat;
+  else if (fk->bench && s->bit_depth > 8)
+    fourcc = V4L2_PIX_FMT_P010;
+  daedalus_cap_fmt_fill (&pix, fourcc, s->width, s->height);
   daedalus_cap_layout_fill (&layout, &pix);
 
   if (s->n_bufs) {
@@ -232,12 +247,17 @@ handle_frame (FakeKernel * fk, FakeStream * s,
   rec.width = ci->width;
   rec.height = ci->height;
   rec.n_formats = fk->formats->len;
-  map = mmap (NULL, ci->mem_plane_length[0], PROT_READ, MAP_SHARED, b->fd, 0);
-  g_assert (map != MAP_FAILED);
-  rec.checksum = fake_kernel_checksum_nv12 (map + ci->color_planes[0].offset,
-      ci->color_planes[0].stride, map + ci->color_planes[1].offset,
-      ci->color_planes[1].stride, ci->width, ci->height);
-  munmap (map, ci->mem_plane_length[0]);
+  rec.time = g_get_monotonic_time ();
+  if (!fk->bench) {
+    map = mmap (NULL, ci->mem_plane_length[0], PROT_READ, MAP_SHARED, b->fd,
+        0);
+    g_assert (map != MAP_FAILED);
+    rec.checksum = fake_kernel_checksum_nv12 (map +
+        ci->color_planes[0].offset, ci->color_planes[0].stride,
+        map + ci->color_planes[1].offset, ci->color_planes[1].stride,
+        ci->width, ci->height);
+    munmap (map, ci->mem_plane_length[0]);
+  }
   g_array_append_val (fk->frames, rec);
 
   /* the client queues it again; as a DMABUF client may, with other
@@ -252,6 +272,26 @@ handle_frame (FakeKernel * fk, FakeStream * s,
     b->info.mem_id = ++fk->next_mem_id;
   }
   announce (fk, s, b);
+}
+
+/* For bench/run: no checksum of the frames (nor their mapping), and the
+ * client takes the daemon's format instead of NV12, as a client that takes
+ * the first format the module lists.  Set before the first stream. */
+void
+fake_kernel_set_bench (FakeKernel * fk, gboolean bench)
+{
+  g_mutex_lock (&fk->lock);
+  fk->bench = bench;
+  g_mutex_unlock (&fk->lock);
+}
+
+/* The CAPTURE format the client sets (0: as above), for any stream */
+void
+fake_kernel_set_client_fourcc (FakeKernel * fk, guint32 fourcc)
+{
+  g_mutex_lock (&fk->lock);
+  fk->client_fourcc = fourcc;
+  g_mutex_unlock (&fk->lock);
 }
 
 /* Every buffer the daemon gives back is queued again with new memory (a
@@ -322,6 +362,8 @@ handle (FakeKernel * fk, const guint8 * data, gsize len)
       if (f->width != s->width || f->height != s->height || !s->n_bufs) {
         s->width = f->width;
         s->height = f->height;
+        s->pixelformat = f->pixelformat;
+        s->bit_depth = f->bit_depth;
         allocate_capture (fk, s);
       }
       break;

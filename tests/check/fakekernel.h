@@ -35,6 +35,7 @@ typedef struct
   guint32 generation;           /* of the buffer's announcement */
   guint width, height;          /* of the buffer, as announced */
   guint n_formats;              /* FORMATs received before the FRAME */
+  gint64 time;                  /* g_get_monotonic_time() at its receipt */
 } FakeFrame;
 
 FakeKernel *fake_kernel_new (guint16 major, guint n_capture_buffers);
@@ -52,6 +53,10 @@ gint fake_kernel_get_fd (FakeKernel * fk);
 void fake_kernel_hang_up (FakeKernel * fk);
 
 void fake_kernel_set_new_memory (FakeKernel * fk, gboolean new_memory);
+
+void fake_kernel_set_bench (FakeKernel * fk, gboolean bench);
+
+void fake_kernel_set_client_fourcc (FakeKernel * fk, guint32 fourcc);
 
 void fake_kernel_open_stream (FakeKernel * fk, guint64 stream_id,
     guint32 codec, guint width, guint height);

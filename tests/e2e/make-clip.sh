@@ -60,6 +60,8 @@ mpeg2) enc=(-c:v mpeg2video -bf 2 -g 10 -b:v 500k) ;;
 mpeg4) enc=(-c:v mpeg4 -bf 2 -g 10 -b:v 500k -bsf:v dump_extra=freq=keyframe) ;;
 *) echo "make-clip.sh: unknown codec $codec" >&2; exit 2 ;;
 esac
+# CLIP_X26X_PRESET: x264's and x265's preset (bench/run's large clips)
+case $codec in h264* | hevc) [ -n "${CLIP_X26X_PRESET:-}" ] && enc+=(-preset "$CLIP_X26X_PRESET") ;; esac
 mkdir -p "$out"
 # testsrc2 moves every frame
 ffmpeg -nostdin -hide_banner -loglevel error -y \

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# bench/smoke.sh BENCH-NATIVE DAEDALUSD: the tests' short run of bench/run's
+# native part (meson test --suite bench).  Checks that both modes work and
+# that the daemon's counters are right, not the speed: on a 30-frame clip,
+# 30 frames each way, every access unit counted and copied once, every
+# frame copied once when the client takes the daemon's format, converted
+# once when it sets NV12.
+set -uo pipefail
+bin=${1:?usage: smoke.sh BENCH-NATIVE DAEDALUSD}
+daedalusd=${2:?usage: smoke.sh BENCH-NATIVE DAEDALUSD}
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fails=0
+expect() { # LINE KEY=VALUE...: every KEY has VALUE in LINE
+	local line=$1 kv
+	shift
+	for kv in "$@"; do
+		if [[ " $line " != *" $kv "* ]]; then
+			echo "FAIL: wanted $kv in: $line"
+			fails=$((fails + 1))
+		fi
+	done
+}
+for codec in h264 vp9; do
+	tmpl=$("$daedalusd" --list 2> /dev/null | awk -v c="$codec" '$1 == c { sub(/^[a-z0-9]+ +/, ""); print; exit }')
+	[ -n "$tmpl" ] || { echo "FAIL: daedalusd --list has no $codec template"; exit 1; }
+	"$here/../tests/e2e/make-clip.sh" "$work/$codec" 30 320x180 "$codec" > /dev/null ||
+		{ echo "FAIL: make-clip.sh $codec"; exit 1; }
+	hdr=$work/$codec/clip.hdr
+	line=$("$bin" direct "$codec" "$hdr" 320x180 "$tmpl") || { echo "FAIL: direct $codec"; exit 1; }
+	echo "$codec ($tmpl): $line"
+	expect "$line" mode=direct frames=30
+	line=$("$bin" bridge "$codec" "$hdr" 320x180 "$tmpl" "$daedalusd") || { echo "FAIL: bridge $codec"; exit 1; }
+	echo "$codec ($tmpl): $line"
+	expect "$line" mode=bridge frames=30 access-units=30 bitstream-copies=30 \
+		frames-copied=30 frames-converted=0
+	line=$(BENCH_CLIENT_FOURCC=NV12 "$bin" bridge "$codec" "$hdr" 320x180 "$tmpl" "$daedalusd") ||
+		{ echo "FAIL: bridge $codec to NV12"; exit 1; }
+	echo "$codec ($tmpl), client NV12: $line"
+	expect "$line" mode=bridge frames=30 frames-copied=0 frames-converted=30
+done
+echo "smoke: $fails failed"
+[ "$fails" -eq 0 ]
