@@ -2,7 +2,8 @@
 # drc-clients.sh CLIPSDIR RESULTDIR: resolution changes mid-stream through
 # the players' own V4L2 decoders, inside the test VM with a daemon
 # connected.  CLIPSDIR/<codec>-drc/ are make-drc-clip.sh outputs (320x180
-# -> 192x108 -> 352x288, shrinking then growing); a codec the node does not
+# -> 192x108 -> 352x288, shrinking then growing, each change far enough
+# from the end for FFmpeg 5.1: make-drc-clip.sh says why); a codec the node does not
 # offer is skipped.  FFmpeg's *_v4l2m2m and GStreamer's v4l2*dec must give
 # every frame, bit-exact, at its own size (issue 8: GStreamer's v4l2vp9dec
 # gave 33 of 45 frames and said "frames left undrained after CMD_STOP,
