@@ -152,9 +152,8 @@ allocate_capture (FakeKernel * fk, FakeStream * s)
 {
   struct v4l2_pix_format_mplane pix = { 0, };
   struct daedalus_cap_layout layout;
-  guint i;
-
   guint32 fourcc = V4L2_PIX_FMT_NV12;
+  guint i;
 
   /* a benchmark's client takes the daemon's own format where the module
    * offers it as a CAPTURE format (the first it lists then) */

@@ -19,27 +19,14 @@ mkdir -p "$res"
 . "$here/lib.sh"
 
 node=$("$here/find-node.sh") || exit 1
-offered=$(v4l2-ctl -d "$node" --list-formats-out | sed -n "s/.*\[[0-9]*\]: '\(....\)'.*/\1/p" | tr '\n' ' ')
+offered=$(offered_fourccs "$node")
 echo "codecs: $node offers: $offered"
 
-# codec: V4L2 fourcc, FFmpeg decoder, GStreamer element suffix, parser
-#        after the demuxer
-fourcc_of() { case $1 in h264) echo H264 ;; hevc) echo HEVC ;; vp8) echo VP80 ;;
-	mpeg2) echo MPG2 ;; mpeg4) echo MPG4 ;; esac; }
+# codec: GStreamer element suffix, parser after the demuxer (its V4L2
+# fourcc: lib.sh's fourcc_of)
 gst_of() { case $1 in hevc) echo h265 ;; *) echo "$1" ;; esac; }
 parser_of() { case $1 in h264) echo h264parse ;; hevc) echo h265parse ;;
 	vp8) echo identity ;; mpeg2) echo mpegvideoparse ;; mpeg4) echo mpeg4videoparse ;; esac; }
-
-verdict() { # name clipdir md5file
-	local n
-	n=$(wc -l < "$3")
-	if cmp -s "$2/ref.md5" "$3"; then
-		pass "$1: $n/$(wc -l < "$2/ref.md5") frames bit-exact"
-	else
-		fail "$1: $n frames, expected $(wc -l < "$2/ref.md5"); first differences:"
-		diff "$2/ref.md5" "$3" | head -5
-	fi
-}
 
 for codec in h264 hevc vp8 mpeg2 mpeg4; do
 	fourcc=$(fourcc_of "$codec")
@@ -65,7 +52,7 @@ for codec in h264 hevc vp8 mpeg2 mpeg4; do
 	# FFmpeg
 	if timeout -k 10 300 "$here/framemd5.sh" "$out/ffmpeg.md5" -c:v "${codec}_v4l2m2m" \
 		-i "$file" > "$out/ffmpeg.log" 2>&1; then
-		verdict "ffmpeg-${codec}_v4l2m2m" "$clip" "$out/ffmpeg.md5"
+		verdict "ffmpeg-${codec}_v4l2m2m" "$clip/ref.md5" "$out/ffmpeg.md5"
 	else
 		fail "ffmpeg-${codec}_v4l2m2m: ffmpeg failed:"; tail -10 "$out/ffmpeg.log"
 	fi
@@ -75,7 +62,7 @@ for codec in h264 hevc vp8 mpeg2 mpeg4; do
 	if el=$("$here/gst-element-for-node.sh" "$node" "$(gst_of "$codec")"); then
 		if gst_md5 "$out/gst.md5" "$out/gst.log" filesrc location="$file" ! $demux ! \
 			"$(parser_of "$codec")" ! "$el" ! videoconvert ! video/x-raw,format=I420; then
-			verdict "gst-$el" "$clip" "$out/gst.md5"
+			verdict "gst-$el" "$clip/ref.md5" "$out/gst.md5"
 		else
 			fail "gst-$el: gst-launch failed:"; tail -10 "$out/gst.log"
 		fi

@@ -40,16 +40,14 @@ for codec in vp9 h264; do
 		fail "ffmpeg-${codec}_v4l2m2m resolution change: ffmpeg failed: $(tail -1 "$res/$codec-ffmpeg.log")"
 	fi
 
-	# checksumsink: one MD5 per frame of tightly packed I420, which is
-	# what framemd5.sh hashes (every size here has lines of 4n bytes)
+	# gst_md5: one MD5 per frame of tightly packed I420, which is what
+	# framemd5.sh hashes (every size here has lines of 4n bytes)
 	if ! el=$("$here/gst-element-for-node.sh" "$node" "$codec"); then
 		fail "gst: the v4l2 plugin registered no $codec decoder for $node"
 		continue
 	fi
-	if timeout -k 10 300 gst-launch-1.0 -q filesrc location="$clip/clip.mkv" ! matroskademux ! \
-		"$parse" ! "$el" ! videoconvert ! video/x-raw,format=I420 ! \
-		checksumsink hash=md5 > "$res/$codec-gst.out" 2> "$res/$codec-gst.log"; then
-		awk '{ print $2 }' "$res/$codec-gst.out" > "$res/$codec-gst.md5"
+	if gst_md5 "$res/$codec-gst.md5" "$res/$codec-gst.log" filesrc location="$clip/clip.mkv" ! \
+		matroskademux ! "$parse" ! "$el" ! videoconvert ! video/x-raw,format=I420; then
 		verdict "gst-$el resolution change" "$clip/ref.md5" "$res/$codec-gst.md5"
 		if grep -q 'undrained' "$res/$codec-gst.log"; then
 			fail "gst-$el resolution change: $(grep -m1 undrained "$res/$codec-gst.log")"
