@@ -426,9 +426,10 @@ run_bridge (const GstDaedalusCodec * codec, GPtrArray * aus, guint width,
   stats += strlen ("Stream 2 stats: ");
 
   printf ("mode=bridge frames=%u wall_s=%.4f cpu_s=%.4f lat_p50_ms=%.3f "
-      "lat_p99_ms=%.3f rss_kib=%" G_GINT64_FORMAT " %.*s\n", n,
-      (last - t0) / 1e6, (cpu1 - cpu0) / 1e6, percentile (lat, 50),
-      percentile (lat, 99), hwm, (gint) strcspn (stats, "\n"), stats);
+      "lat_p99_ms=%.3f rss_kib=%" G_GINT64_FORMAT " capture-buffers=%d %.*s\n",
+      n, (last - t0) / 1e6, (cpu1 - cpu0) / 1e6, percentile (lat, 50),
+      percentile (lat, 99), hwm, GST_DAEDALUS_MIN_CAPTURE_BUFFERS +
+      EXTRA_CAPTURE, (gint) strcspn (stats, "\n"), stats);
 
   g_free (out);
   g_object_unref (daemon);

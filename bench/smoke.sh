@@ -4,7 +4,8 @@
 # that the daemon's counters are right, not the speed: on a 30-frame clip,
 # 30 frames each way, every access unit counted and copied once, every
 # frame copied once when the client takes the daemon's format, converted
-# once when it sets NV12.
+# once when it sets NV12, and each CAPTURE buffer mapped once, not each
+# frame (capture-maps at most capture-buffers).
 set -uo pipefail
 bin=${1:?usage: smoke.sh BENCH-NATIVE DAEDALUSD}
 daedalusd=${2:?usage: smoke.sh BENCH-NATIVE DAEDALUSD}
@@ -12,6 +13,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fails=0
+# LINE: 0 < capture-maps <= capture-buffers (the client's CAPTURE buffers)
+maps_once() {
+	local maps bufs
+	maps=$(sed -n 's/.* capture-maps=\([0-9]*\).*/\1/p' <<< "$1")
+	bufs=$(sed -n 's/.* capture-buffers=\([0-9]*\).*/\1/p' <<< "$1")
+	if [ -z "$maps" ] || [ -z "$bufs" ] || [ "$maps" -eq 0 ] || [ "$maps" -gt "$bufs" ]; then
+		echo "FAIL: wanted 0 < capture-maps <= capture-buffers in: $1"
+		fails=$((fails + 1))
+	fi
+}
 expect() { # LINE KEY=VALUE...: every KEY has VALUE in LINE
 	local line=$1 kv
 	shift
@@ -35,10 +46,12 @@ for codec in h264 vp9; do
 	echo "$codec ($tmpl): $line"
 	expect "$line" mode=bridge frames=30 access-units=30 bitstream-copies=30 \
 		frames-copied=30 frames-converted=0
+	maps_once "$line"
 	line=$(BENCH_CLIENT_FOURCC=NV12 "$bin" bridge "$codec" "$hdr" 320x180 "$tmpl" "$daedalusd") ||
 		{ echo "FAIL: bridge $codec to NV12"; exit 1; }
 	echo "$codec ($tmpl), client NV12: $line"
 	expect "$line" mode=bridge frames=30 frames-copied=0 frames-converted=30
+	maps_once "$line"
 done
 echo "smoke: $fails failed"
 [ "$fails" -eq 0 ]

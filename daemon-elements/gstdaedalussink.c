@@ -36,7 +36,6 @@
 #include <errno.h>
 #include <linux/videodev2.h>
 
-#include <gst/allocators/allocators.h>
 #include <gst/video/video.h>
 #include <glib/gi18n-lib.h>
 
@@ -58,7 +57,6 @@ struct _GstDaedalusSink
   /* between start and stop */
   GstDaedalusConnection *conn;
   GCancellable *cancellable;
-  GstAllocator *allocator;
 
   /* streaming thread */
   GstVideoInfo in_info;
@@ -111,7 +109,6 @@ gst_daedalus_sink_start (GstBaseSink * bsink)
   if (!self->conn)
     return FALSE;
   self->cancellable = g_cancellable_new ();
-  self->allocator = gst_dmabuf_allocator_new ();
   self->have_info = FALSE;
   return TRUE;
 }
@@ -124,7 +121,6 @@ gst_daedalus_sink_stop (GstBaseSink * bsink)
   g_clear_pointer (&self->convert, gst_video_converter_free);
   gst_clear_object (&self->stream);
   gst_clear_object (&self->format_stream);
-  gst_clear_object (&self->allocator);
   g_clear_object (&self->cancellable);
   gst_daedalus_element_release (&self->conn);
   return TRUE;
@@ -263,17 +259,17 @@ send_format (GstDaedalusSink * self, GstDaedalusStream * stream)
   return ret;
 }
 
-/* Wraps the CAPTURE buffer's dma-bufs in a GstBuffer laid out as the
- * kernel says and fills @out_info to match. */
+/* Fills @out_info with the layout the kernel announced for @cbuf, checked
+ * against its planes, and returns the library's GstBuffer over its
+ * dma-bufs for it (transfer none: mapped once per buffer and layout). */
 static GstBuffer *
 wrap_capture_buffer (GstDaedalusSink * self, GstDaedalusStream * stream,
     GstDaedalusCaptureBuffer * cbuf, GstVideoInfo * out_info)
 {
   const struct daedalus_msg_capture_buffer *ci = &cbuf->info;
   gsize base[DAEDALUS_MAX_PLANES], total = 0;
-  gsize offsets[GST_VIDEO_MAX_PLANES] = { 0, };
-  gint strides[GST_VIDEO_MAX_PLANES] = { 0, };
   GstVideoFormat format;
+  GError *err = NULL;
   GstBuffer *buf;
   guint i, n_planes, n_mem;
 
@@ -302,24 +298,10 @@ wrap_capture_buffer (GstDaedalusSink * self, GstDaedalusStream * stream,
     return NULL;
   }
 
-  buf = gst_buffer_new ();
   for (i = 0; i < ci->num_mem_planes; i++) {
-    GError *err = NULL;
-    gint fd = gst_daedalus_stream_get_plane_fd (stream, cbuf, i, &err);
-
-    if (fd < 0) {
-      GST_WARNING_OBJECT (self, "%s", err->message);
-      g_error_free (err);
-      gst_buffer_unref (buf);
-      return NULL;
-    }
     base[i] = total;
     total += ci->mem_plane_length[i];
-    gst_buffer_append_memory (buf,
-        gst_dmabuf_allocator_alloc_with_flags (self->allocator, fd,
-            ci->mem_plane_length[i], GST_FD_MEMORY_FLAG_DONT_CLOSE));
   }
-
   for (i = 0; i < n_planes; i++) {
     const struct daedalus_color_plane *cp = &ci->color_planes[i];
     gint comp[GST_VIDEO_MAX_COMPONENTS];
@@ -329,25 +311,26 @@ wrap_capture_buffer (GstDaedalusSink * self, GstDaedalusStream * stream,
     end = cp->offset + (guint64) cp->stride *
         GST_VIDEO_INFO_COMP_HEIGHT (out_info, comp[0]);
     /* never write past the plane, whatever the frame size says */
-    if (end > ci->mem_plane_length[cp->mem_plane] ||
+    if (cp->mem_plane >= ci->num_mem_planes ||
+        end > ci->mem_plane_length[cp->mem_plane] ||
         cp->stride < (guint) GST_VIDEO_INFO_COMP_WIDTH (out_info, comp[0]) *
         GST_VIDEO_INFO_COMP_PSTRIDE (out_info, comp[0])) {
       GST_WARNING_OBJECT (self, "plane %u (offset %u stride %u) does not "
           "fit a %dx%d frame", i, cp->offset, cp->stride,
           GST_VIDEO_INFO_WIDTH (out_info), GST_VIDEO_INFO_HEIGHT (out_info));
-      gst_buffer_unref (buf);
       return NULL;
     }
-    offsets[i] = base[cp->mem_plane] + cp->offset;
-    strides[i] = cp->stride;
-    out_info->offset[i] = offsets[i];
-    out_info->stride[i] = strides[i];
+    out_info->offset[i] = base[cp->mem_plane] + cp->offset;
+    out_info->stride[i] = cp->stride;
   }
   out_info->size = total;
 
-  gst_buffer_add_video_meta_full (buf, GST_VIDEO_FRAME_FLAG_NONE, format,
-      GST_VIDEO_INFO_WIDTH (out_info), GST_VIDEO_INFO_HEIGHT (out_info),
-      n_planes, offsets, strides);
+  buf = gst_daedalus_stream_wrap_capture_buffer (stream, cbuf, out_info,
+      &err);
+  if (!buf) {
+    GST_WARNING_OBJECT (self, "%s", err->message);
+    g_error_free (err);
+  }
   return buf;
 }
 
@@ -400,24 +383,21 @@ write_frame (GstDaedalusSink * self, GstDaedalusStream * stream,
   gboolean ok;
   guint i;
 
+  /* the library's: no reference taken, it stays mapped */
   outbuf = wrap_capture_buffer (self, stream, cbuf, &out_info);
   if (!outbuf)
     return FALSE;
 
-  if (!gst_video_frame_map (&in, &self->in_info, inbuf, GST_MAP_READ)) {
-    gst_buffer_unref (outbuf);
+  if (!gst_video_frame_map (&in, &self->in_info, inbuf, GST_MAP_READ))
     return FALSE;
-  }
   if (!gst_video_frame_map (&out, &out_info, outbuf, GST_MAP_WRITE)) {
     gst_video_frame_unmap (&in);
-    gst_buffer_unref (outbuf);
     return FALSE;
   }
   ok = copy_frame (self, &in, &out);
   /* unmapping ends the dma-buf CPU access (DMA_BUF_IOCTL_SYNC) */
   gst_video_frame_unmap (&out);
   gst_video_frame_unmap (&in);
-  gst_buffer_unref (outbuf);
   if (!ok)
     return FALSE;
   gst_daedalus_stream_count_frame (stream,

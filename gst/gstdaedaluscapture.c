@@ -8,8 +8,9 @@
  */
 
 /* A CAPTURE buffer handed to the daemon: refcounted, with the dma-buf fds
- * cached for it (gst_daedalus_stream_get_plane_fd()) and closed with its
- * last reference. */
+ * cached for it (gst_daedalus_stream_get_plane_fd()), and the GstBuffer
+ * over them (gst_daedalus_stream_wrap_capture_buffer()), unmapped and
+ * closed with its last reference. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -24,6 +25,8 @@ capture_buffer_clear (GstDaedalusCaptureBuffer * buf)
 {
   guint i;
 
+  /* its memories use the fds below (unmapped here, never closed) */
+  gst_clear_buffer (&PRIV (buf)->wrapped);
   for (i = 0; i < DAEDALUS_MAX_PLANES; i++) {
     if (PRIV (buf)->fds[i] >= 0)
       close (PRIV (buf)->fds[i]);

@@ -94,6 +94,11 @@ typedef struct
   gint fds[DAEDALUS_MAX_PLANES];        /* dma-bufs from EXPBUF, cached */
   gint peer_fds[DAEDALUS_MAX_PLANES];   /* a socket peer's (SCM_RIGHTS) */
   gboolean available;           /* in free_capture */
+  /* gst_daedalus_stream_wrap_capture_buffer()'s buffer, its dma-bufs mapped
+   * once (KEEP_MAPPED), for the layout it was made for; only the user of
+   * the buffer (daedalussink's streaming thread) touches these */
+  GstBuffer *wrapped;
+  GstVideoInfo wrapped_info;
 } CaptureBuffer;
 
 #define PRIV(buf) ((CaptureBuffer *) (buf))

@@ -22,6 +22,8 @@
 #include <unistd.h>
 #include <linux/videodev2.h>
 
+#include <gst/allocators/allocators.h>
+
 #include "gstdaedalusformat.h"
 #include "gstdaedalusprivate.h"
 #include "gstdaedalusprotocol.h"
@@ -565,6 +567,78 @@ gst_daedalus_stream_get_plane_fd (GstDaedalusStream * stream,
 
   PRIV (buf)->fds[plane] = fd;
   return fd;
+}
+
+static GstAllocator *
+capture_allocator (void)
+{
+  static GstAllocator *allocator;
+
+  if (g_once_init_enter (&allocator))
+    g_once_init_leave (&allocator, gst_dmabuf_allocator_new ());
+  return allocator;
+}
+
+/**
+ * gst_daedalus_stream_wrap_capture_buffer:
+ * @stream: the stream @buf belongs to
+ * @buf: a CAPTURE buffer the caller holds
+ * @info: the layout to write: format, size, and each plane's offset (from
+ *   the start of the first memory plane, memory planes one after the other)
+ *   and stride
+ * @error: where a failure is told
+ *
+ * @buf's dma-bufs as a GstBuffer with a #GstVideoMeta for @info.  Made
+ * once per buffer and layout: its memories stay mapped (KEEP_MAPPED) until
+ * @buf goes or another layout is asked for, so a frame written into it
+ * costs no mmap, no page faults and no allocation.  Each map of it still
+ * begins and ends the CPU access (DMA_BUF_IOCTL_SYNC).
+ *
+ * Returns: (transfer none) (nullable): the buffer, valid while the caller
+ * holds @buf and until it asks for another layout; writable, as only the
+ * library holds it: do not keep a reference.
+ */
+GstBuffer *
+gst_daedalus_stream_wrap_capture_buffer (GstDaedalusStream * stream,
+    GstDaedalusCaptureBuffer * buf, const GstVideoInfo * info,
+    GError ** error)
+{
+  const struct daedalus_msg_capture_buffer *ci = &buf->info;
+  CaptureBuffer *priv = PRIV (buf);
+  GstBuffer *wrapped;
+  guint i;
+
+  if (priv->wrapped && gst_video_info_is_equal (&priv->wrapped_info, info))
+    return priv->wrapped;
+
+  wrapped = gst_buffer_new ();
+  for (i = 0; i < ci->num_mem_planes; i++) {
+    gint fd = gst_daedalus_stream_get_plane_fd (stream, buf, i, error);
+
+    if (fd < 0) {
+      gst_buffer_unref (wrapped);
+      return NULL;
+    }
+    gst_buffer_append_memory (wrapped,
+        gst_dmabuf_allocator_alloc_with_flags (capture_allocator (), fd,
+            ci->mem_plane_length[i], GST_FD_MEMORY_FLAG_DONT_CLOSE |
+            GST_FD_MEMORY_FLAG_KEEP_MAPPED));
+  }
+  gst_buffer_add_video_meta_full (wrapped, GST_VIDEO_FRAME_FLAG_NONE,
+      GST_VIDEO_INFO_FORMAT (info), GST_VIDEO_INFO_WIDTH (info),
+      GST_VIDEO_INFO_HEIGHT (info), GST_VIDEO_INFO_N_PLANES (info),
+      (gsize *) info->offset, (gint *) info->stride);
+
+  GST_DEBUG_OBJECT (stream, "CAPTURE buffer %u wrapped as %s %dx%d",
+      ci->index, GST_VIDEO_INFO_NAME (info), GST_VIDEO_INFO_WIDTH (info),
+      GST_VIDEO_INFO_HEIGHT (info));
+  gst_clear_buffer (&priv->wrapped);
+  priv->wrapped = wrapped;
+  priv->wrapped_info = *info;
+  g_mutex_lock (&stream->lock);
+  stream->stats.capture_maps++;
+  g_mutex_unlock (&stream->lock);
+  return wrapped;
 }
 
 static gint

@@ -109,6 +109,8 @@ gboolean gst_daedalus_stream_is_closed (GstDaedalusStream * stream);
  * @frames: frames written into a CAPTURE buffer
  * @frames_copied: of them, written by a plain copy
  * @frames_converted: of them, written by a format conversion
+ * @capture_maps: CAPTURE buffers mapped for writing: once per buffer and
+ *     layout (gst_daedalus_stream_wrap_capture_buffer()), not per frame
  *
  * What a stream's data path did, counted as it happened, not assumed:
  * daedalusd's log and bench/run read it.
@@ -120,6 +122,7 @@ typedef struct
   guint64 frames;
   guint64 frames_copied;
   guint64 frames_converted;
+  guint64 capture_maps;
 } GstDaedalusStreamStats;
 
 GST_DAEDALUS_API
@@ -185,6 +188,11 @@ GstDaedalusWaitResult gst_daedalus_stream_acquire_capture_buffer
 GST_DAEDALUS_API
 gint gst_daedalus_stream_get_plane_fd (GstDaedalusStream * stream,
     GstDaedalusCaptureBuffer * buffer, guint plane, GError ** error);
+
+GST_DAEDALUS_API
+GstBuffer *gst_daedalus_stream_wrap_capture_buffer (GstDaedalusStream *
+    stream, GstDaedalusCaptureBuffer * buffer, const GstVideoInfo * info,
+    GError ** error);
 
 GST_DAEDALUS_API
 GstDaedalusCaptureBuffer *gst_daedalus_capture_buffer_ref
