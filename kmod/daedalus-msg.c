@@ -23,23 +23,32 @@ void daedalus_watchdog(struct work_struct *work)
 	struct daedalus_ctx *ctx = container_of(to_delayed_work(work),
 						struct daedalus_ctx, watchdog);
 	unsigned int ms = READ_ONCE(daedalus_watchdog_ms);
-	struct daedalus_qmsg *qm, *dm, *tmp;
+	struct daedalus_qmsg *qm = NULL, *dm, *tmp;
+	bool fire, again, allocated = false;
 	LIST_HEAD(dead);
-	bool fire, again;
 
-	qm = daedalus_msg_alloc(DAEDALUS_MSG_STREAM_CLOSE, ctx->stream_id,
-				sizeof(struct daedalus_msg_stream_close));
-
+retry:
 	/*
 	 * Decided and done in one go under ctx->lock: the stream fails, its
 	 * unread DECODEs go and STREAM_CLOSE is queued before a client's
 	 * restart can queue a STREAM_OPEN (which the CLOSE would otherwise
 	 * close again), and only if the daemon still owes progress now.
+	 * The CLOSE is allocated only when it fires (then it is decided
+	 * again): a check that finds nothing to do allocates nothing.  With
+	 * watchdog_ms 0 the checks stop until the stream opens again.
 	 */
 	spin_lock(&ctx->lock);
-	again = ctx->opened && !ctx->closed;
-	fire = again && ms && daedalus_daemon_owes_locked(ctx) &&
+	again = ctx->opened && !ctx->closed && ms;
+	fire = again && daedalus_daemon_owes_locked(ctx) &&
 	       time_after(jiffies, ctx->wd_stamp + msecs_to_jiffies(ms));
+	if (fire && !allocated) {
+		spin_unlock(&ctx->lock);
+		qm = daedalus_msg_alloc(DAEDALUS_MSG_STREAM_CLOSE,
+					ctx->stream_id,
+					sizeof(struct daedalus_msg_stream_close));
+		allocated = true;	/* failed or not: the stream fails */
+		goto retry;
+	}
 	if (fire) {
 		u64 seq = ctx->conn_seq;
 
@@ -141,12 +150,7 @@ int daedalus_handle_frame(struct daedalus_ctx *ctx,
 	if (!daedalus_frame_msg_valid(m))
 		return -EINVAL;
 
-	/* a stale frame's buffer goes back to the daemon's pool */
-	again = daedalus_msg_alloc(DAEDALUS_MSG_CAPTURE_BUFFER, ctx->stream_id,
-				   sizeof(struct daedalus_msg_capture_buffer));
-	if (!again)
-		return -ENOMEM;
-
+retry:
 	spin_lock(&ctx->lock);
 	buf = find_avail_locked(ctx, m->index, m->generation);
 	if (!usable_locked(ctx)) {
@@ -156,6 +160,20 @@ int daedalus_handle_frame(struct daedalus_ctx *ctx,
 	} else if (!buf) {
 		ret = -ESTALE;
 	} else if (epoch_cmp(ctx, m->epoch) < 0) {
+		/*
+		 * A stale frame's buffer goes back to the daemon's pool.  Rare:
+		 * its message is allocated only now, unlocked, and the frame
+		 * looked at again.
+		 */
+		if (!again) {
+			spin_unlock(&ctx->lock);
+			again = daedalus_msg_alloc(DAEDALUS_MSG_CAPTURE_BUFFER,
+						   ctx->stream_id,
+						   sizeof(struct daedalus_msg_capture_buffer));
+			if (!again)
+				return -ENOMEM;
+			goto retry;
+		}
 		daedalus_fill_announce(ctx, again, buf);
 		daedalus_send(ctx->dev, again, ctx->conn_seq);
 		again = NULL;

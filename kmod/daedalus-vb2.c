@@ -352,7 +352,8 @@ static int open_stream(struct daedalus_ctx *ctx)
 		daedalus_sm_opened_locked(ctx);
 	}
 	spin_unlock(&ctx->lock);
-	if (!ret)
+	/* no checks at all while watchdog_ms is 0 (daedalus_watchdog()) */
+	if (!ret && READ_ONCE(daedalus_watchdog_ms))
 		schedule_delayed_work(&ctx->watchdog, HZ / 2);
 	return ret;
 }
