@@ -32,7 +32,8 @@
  * Prints one line of key=value: frames, wall seconds (first access unit
  * queued to last frame out), CPU seconds of the decoding process (this one,
  * or the daemon, from its first access unit on), the latency of each frame
- * (its access unit queued to the frame out), p50 and p99 in ms, and for
+ * (its access unit queued to the frame out; in both modes an access unit
+ * is queued once one of the IN_FLIGHT has room), p50 and p99 in ms, and for
  * the bridge the daemon's peak RSS and its stream counters, which
  * daedalusd logs as the library counted them. */
 
@@ -182,19 +183,6 @@ typedef struct
 } Direct;
 
 static GstPadProbeReturn
-direct_in (GstPad * pad, GstPadProbeInfo * info, Direct * d)
-{
-  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
-  gint64 now = g_get_monotonic_time ();
-
-  g_mutex_lock (&d->lock);
-  g_hash_table_insert (d->in, GUINT_TO_POINTER (GST_BUFFER_PTS (buf)),
-      g_memdup2 (&now, sizeof (now)));
-  g_mutex_unlock (&d->lock);
-  return GST_PAD_PROBE_OK;
-}
-
-static GstPadProbeReturn
 direct_out (GstPad * pad, GstPadProbeInfo * info, Direct * d)
 {
   GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
@@ -226,7 +214,7 @@ direct_once (const GstDaedalusCodec * codec, GPtrArray * aus,
   GstCaps *caps;
   GstBus *bus;
   GstMessage *msg;
-  gint64 t0, cpu0;
+  gint64 t0, cpu0, now;
   gchar *desc;
   guint i;
 
@@ -246,10 +234,6 @@ direct_once (const GstDaedalusCodec * codec, GPtrArray * aus,
   g_mutex_init (&d.lock);
   d.in = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   d.lat = g_array_new (FALSE, FALSE, sizeof (gdouble));
-  pad = gst_element_get_static_pad (src, "src");
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
-      (GstPadProbeCallback) direct_in, &d, NULL);
-  gst_object_unref (pad);
   pad = gst_element_get_static_pad (sink, "sink");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
       (GstPadProbeCallback) direct_out, &d, NULL);
@@ -266,6 +250,16 @@ direct_once (const GstDaedalusCodec * codec, GPtrArray * aus,
     /* a timestamp per access unit, in decode order: each frame out names
      * the access unit it came from */
     GST_BUFFER_PTS (au) = GST_BUFFER_DTS (au) = (i + 1) * GST_MSECOND;
+    /* queued as the bridge's client queues it: once one of IN_FLIGHT has
+     * room, timed from then (a push into a full appsrc would wait) */
+    while (gst_app_src_get_current_level_buffers (GST_APP_SRC (src)) >=
+        IN_FLIGHT)
+      g_usleep (100);
+    now = g_get_monotonic_time ();
+    g_mutex_lock (&d.lock);
+    g_hash_table_insert (d.in, GUINT_TO_POINTER (GST_BUFFER_PTS (au)),
+        g_memdup2 (&now, sizeof (now)));
+    g_mutex_unlock (&d.lock);
     if (gst_app_src_push_buffer (GST_APP_SRC (src), au) != GST_FLOW_OK)
       break;
   }
