@@ -2,7 +2,7 @@
 # bench/smoke.sh BENCH-NATIVE DAEDALUSD: the tests' short run of bench/run's
 # native part (meson test --suite bench).  Checks that both modes work and
 # that the daemon's counters are right, not the speed: on a 30-frame clip,
-# 30 frames each way, every access unit counted, every
+# 30 frames each way, every access unit counted and copied once, every
 # frame copied once when the client takes the daemon's format, converted
 # once when it sets NV12, and each CAPTURE buffer mapped once, not each
 # frame (capture-maps at most capture-buffers).
@@ -44,7 +44,7 @@ for codec in h264 vp9; do
 	expect "$line" mode=direct frames=30
 	line=$("$bin" bridge "$codec" "$hdr" 320x180 "$tmpl" "$daedalusd") || { echo "FAIL: bridge $codec"; exit 1; }
 	echo "$codec ($tmpl): $line"
-	expect "$line" mode=bridge frames=30 access-units=30 \
+	expect "$line" mode=bridge frames=30 access-units=30 bitstream-copies=30 \
 		frames-copied=30 frames-converted=0
 	maps_once "$line"
 	line=$(BENCH_CLIENT_FOURCC=NV12 "$bin" bridge "$codec" "$hdr" 320x180 "$tmpl" "$daedalusd") ||

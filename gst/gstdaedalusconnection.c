@@ -99,16 +99,7 @@ gst_daedalus_connection_finalize (GObject * object)
     gst_poll_free (conn->poll);
   g_queue_clear_full (&conn->pending, gst_object_unref);
   g_hash_table_unref (conn->streams);
-  if (conn->read_buffer) {
-    if (conn->read_map.memory)
-      gst_buffer_unmap (conn->read_buffer, &conn->read_map);
-    gst_buffer_unref (conn->read_buffer);
-  }
-  if (conn->read_pool) {
-    /* the access units still out go when they are done with */
-    gst_buffer_pool_set_active (conn->read_pool, FALSE);
-    gst_object_unref (conn->read_pool);
-  }
+  g_free (conn->read_buf);
   g_free (conn->key);
   g_mutex_clear (&conn->write_lock);
   g_mutex_clear (&conn->lock);
@@ -403,36 +394,6 @@ stream_open (GstDaedalusConnection * conn,
   gst_object_unref (stream);
 }
 
-/* The buffer the message at @data was read into, as an access unit: the
- * @size bytes at @offset, no copy (reader thread; the next message is read
- * into another buffer of the pool) */
-static GstBuffer *
-take_read_buffer (GstDaedalusConnection * conn, gsize offset, gsize size)
-{
-  GstBuffer *buf = conn->read_buffer;
-
-  gst_buffer_unmap (buf, &conn->read_map);
-  conn->read_map.memory = NULL;
-  conn->read_buffer = NULL;
-  gst_buffer_resize (buf, offset, size);
-  return buf;
-}
-
-void
-_gst_daedalus_connection_start_read_pool (GstDaedalusConnection * conn)
-{
-  GstStructure *config;
-
-  conn->read_pool = gst_buffer_pool_new ();
-  config = gst_buffer_pool_get_config (conn->read_pool);
-  /* as many as access units are out at once; none made before */
-  gst_buffer_pool_config_set_params (config, NULL, conn->read_size, 0, 0);
-  if (!gst_buffer_pool_set_config (conn->read_pool, config) ||
-      !gst_buffer_pool_set_active (conn->read_pool, TRUE))
-    g_error ("the read buffer pool of %s did not start",
-        GST_OBJECT_NAME (conn));
-}
-
 static void
 dispatch (GstDaedalusConnection * conn, const guint8 * data, gsize len,
     gint * fds, guint n_fds)
@@ -470,11 +431,9 @@ dispatch (GstDaedalusConnection * conn, const guint8 * data, gsize len,
       ev.flags = d->flags;
       ev.cookie = d->cookie;
       ev.timestamp = d->timestamp;
-      /* an empty one still gets its CONSUMED (daedalussrc) */
-      ev.buffer = d->bytesused == 0 ? gst_buffer_new () :
-          take_read_buffer (conn, gst_daedalus_msg_decode_bitstream (d) -
-          data, d->bytesused);
-      /* d and data are gone now */
+      ev.buffer = gst_buffer_new_memdup (gst_daedalus_msg_decode_bitstream (d),
+          d->bytesused);
+      _gst_daedalus_stream_count_bitstream_copy (stream);
       _gst_daedalus_stream_push_event (stream, &ev);
       break;
     }
@@ -529,18 +488,7 @@ reader_thread (GstDaedalusConnection * conn)
       goto lost;
     }
 
-    if (!conn->read_buffer && gst_buffer_pool_acquire_buffer (conn->read_pool,
-            &conn->read_buffer, NULL) != GST_FLOW_OK) {
-      GST_ERROR_OBJECT (conn, "no buffer to read into");
-      goto lost;
-    }
-    if (!conn->read_map.memory && !gst_buffer_map (conn->read_buffer,
-            &conn->read_map, GST_MAP_READWRITE)) {
-      GST_ERROR_OBJECT (conn, "cannot map the buffer to read into");
-      goto lost;
-    }
-    n = _gst_daedalus_connection_read_msg (conn, conn->read_map.data,
-        conn->read_size, fds, &n_fds);
+    n = _gst_daedalus_connection_read_msg (conn, conn->read_buf, conn->read_size, fds, &n_fds);
     if (n == -EAGAIN || n == -EINTR)
       continue;
     if (n == 0) {
@@ -551,16 +499,15 @@ reader_thread (GstDaedalusConnection * conn)
       GST_ERROR_OBJECT (conn, "read: %s", g_strerror (-n));
       goto lost;
     }
-    if (!gst_daedalus_msg_validate (conn->read_map.data, n,
-            GST_DAEDALUS_TO_DAEMON, &err)) {
+    if (!gst_daedalus_msg_validate (conn->read_buf, n, GST_DAEDALUS_TO_DAEMON,
+            &err)) {
       GST_WARNING_OBJECT (conn, "dropping malformed message: %s", err->message);
       g_clear_error (&err);
       while (n_fds > 0)
         close (fds[--n_fds]);
       continue;
     }
-    /* a DECODE takes the buffer (take_read_buffer()) */
-    dispatch (conn, conn->read_map.data, n, fds, n_fds);
+    dispatch (conn, conn->read_buf, n, fds, n_fds);
   }
   return NULL;
 

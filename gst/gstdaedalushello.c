@@ -150,7 +150,7 @@ _gst_daedalus_connection_handshake (GstDaedalusConnection * conn, const guint32 
     goto wrong_version;
 
   conn->read_size = MAX (khello->max_msg_size, GST_DAEDALUS_MIN_READ_SIZE);
-  _gst_daedalus_connection_start_read_pool (conn);
+  conn->read_buf = g_malloc (conn->read_size);
   conn->n_kernel_codecs = MIN (khello->num_codecs, DAEDALUS_MAX_CODECS);
   memcpy (conn->kernel_codecs, khello->codecs,
       conn->n_kernel_codecs * sizeof (guint32));

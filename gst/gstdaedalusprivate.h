@@ -31,12 +31,7 @@ struct _GstDaedalusConnection
   guint16 kernel_major;
   guint16 kernel_minor;
   gsize read_size;
-  /* messages are read into buffers of read_size from read_pool; a DECODE's
-   * buffer becomes its access unit (no copy), any other's is read into
-   * again (reader thread only, but the pool) */
-  GstBufferPool *read_pool;
-  GstBuffer *read_buffer;
-  GstMapInfo read_map;          /* of read_buffer, while it is mapped */
+  guint8 *read_buf;             /* reader thread only */
   guint32 kernel_codecs[DAEDALUS_MAX_CODECS];   /* what the kernel offers */
   guint n_kernel_codecs;
   guint32 hello_codecs[DAEDALUS_MAX_CODECS];    /* what our last HELLO said, */
@@ -61,8 +56,6 @@ struct _GstDaedalusConnection
   gint users;
 };
 
-void _gst_daedalus_connection_start_read_pool (GstDaedalusConnection * conn);
-
 gssize _gst_daedalus_connection_read_msg (GstDaedalusConnection * conn,
     guint8 * buf, gsize size, gint * fds, guint * n_fds);
 
@@ -75,6 +68,7 @@ gboolean _gst_daedalus_connection_handshake (GstDaedalusConnection * conn,
 GstDaedalusStream *_gst_daedalus_stream_new (GstDaedalusConnection * conn,
     const struct daedalus_msg_stream_open *open);
 
+void _gst_daedalus_stream_count_bitstream_copy (GstDaedalusStream * stream);
 
 void _gst_daedalus_stream_push_event (GstDaedalusStream * stream,
     const GstDaedalusEvent * event);

@@ -240,6 +240,14 @@ _gst_daedalus_stream_push_event (GstDaedalusStream * stream,
 }
 
 void
+_gst_daedalus_stream_count_bitstream_copy (GstDaedalusStream * stream)
+{
+  g_mutex_lock (&stream->lock);
+  stream->stats.bitstream_copies++;
+  g_mutex_unlock (&stream->lock);
+}
+
+void
 _gst_daedalus_stream_lost (GstDaedalusStream * stream)
 {
   g_mutex_lock (&stream->lock);

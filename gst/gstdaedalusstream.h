@@ -104,20 +104,21 @@ gboolean gst_daedalus_stream_is_closed (GstDaedalusStream * stream);
 /**
  * GstDaedalusStreamStats:
  * @access_units: DECODEs received
+ * @bitstream_copies: access units copied out of their message into a
+ *     #GstBuffer of their own
  * @frames: frames written into a CAPTURE buffer
  * @frames_copied: of them, written by a plain copy
  * @frames_converted: of them, written by a format conversion
  * @capture_maps: CAPTURE buffers mapped for writing: once per buffer and
  *     layout (gst_daedalus_stream_wrap_capture_buffer()), not per frame
  *
- * What a stream's data path did, counted as it happened, not assumed (an
- * access unit is never copied: it stays in the buffer its DECODE was read
- * into):
+ * What a stream's data path did, counted as it happened, not assumed:
  * daedalusd's log and bench/run read it.
  */
 typedef struct
 {
   guint64 access_units;
+  guint64 bitstream_copies;
   guint64 frames;
   guint64 frames_copied;
   guint64 frames_converted;
