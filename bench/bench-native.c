@@ -176,11 +176,21 @@ proc_hwm_kib (GPid pid)
 typedef struct
 {
   GMutex lock;
+  GCond left;                   /* an access unit left appsrc's queue */
   GHashTable *in;               /* PTS -> queued (monotonic us) */
   GArray *lat;                  /* ms */
   guint frames;
   gint64 last_out;
 } Direct;
+
+static GstPadProbeReturn
+direct_left (GstPad * pad, GstPadProbeInfo * info, Direct * d)
+{
+  g_mutex_lock (&d->lock);
+  g_cond_broadcast (&d->left);
+  g_mutex_unlock (&d->lock);
+  return GST_PAD_PROBE_OK;
+}
 
 static GstPadProbeReturn
 direct_out (GstPad * pad, GstPadProbeInfo * info, Direct * d)
@@ -234,6 +244,11 @@ direct_once (const GstDaedalusCodec * codec, GPtrArray * aus,
   g_mutex_init (&d.lock);
   d.in = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   d.lat = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  g_cond_init (&d.left);
+  pad = gst_element_get_static_pad (src, "src");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
+      (GstPadProbeCallback) direct_left, &d, NULL);
+  gst_object_unref (pad);
   pad = gst_element_get_static_pad (sink, "sink");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
       (GstPadProbeCallback) direct_out, &d, NULL);
@@ -251,12 +266,14 @@ direct_once (const GstDaedalusCodec * codec, GPtrArray * aus,
      * the access unit it came from */
     GST_BUFFER_PTS (au) = GST_BUFFER_DTS (au) = (i + 1) * GST_MSECOND;
     /* queued as the bridge's client queues it: once one of IN_FLIGHT has
-     * room, timed from then (a push into a full appsrc would wait) */
+     * room, timed from then (a push into a full appsrc would wait); the
+     * wait costs no CPU of its own (the CPU is this process's) */
+    g_mutex_lock (&d.lock);
     while (gst_app_src_get_current_level_buffers (GST_APP_SRC (src)) >=
         IN_FLIGHT)
-      g_usleep (100);
+      g_cond_wait_until (&d.left, &d.lock, g_get_monotonic_time () +
+          10 * G_TIME_SPAN_MILLISECOND);
     now = g_get_monotonic_time ();
-    g_mutex_lock (&d.lock);
     g_hash_table_insert (d.in, GUINT_TO_POINTER (GST_BUFFER_PTS (au)),
         g_memdup2 (&now, sizeof (now)));
     g_mutex_unlock (&d.lock);
@@ -285,6 +302,7 @@ direct_once (const GstDaedalusCodec * codec, GPtrArray * aus,
   gst_object_unref (pipeline);
   g_hash_table_unref (d.in);
   g_array_unref (d.lat);
+  g_cond_clear (&d.left);
   g_mutex_clear (&d.lock);
 }
 

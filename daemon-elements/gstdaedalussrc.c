@@ -514,6 +514,15 @@ gst_daedalus_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
           gst_daedalus_event_clear (&ev);
           continue;
         }
+        if (gst_buffer_get_size (ev.buffer) == 0) {
+          /* nothing to decode (the module sends none: a peer that did is
+           * answered all the same) */
+          GST_DEBUG_OBJECT (self, "empty AU %" G_GUINT64_FORMAT, ev.cookie);
+          gst_daedalus_stream_send_consumed (self->stream, ev.cookie,
+              ev.epoch, 0);
+          gst_daedalus_event_clear (&ev);
+          continue;
+        }
         GST_LOG_OBJECT (self, "AU %" G_GUINT64_FORMAT " epoch %u, %"
             G_GSIZE_FORMAT " bytes", ev.cookie, ev.epoch,
             gst_buffer_get_size (ev.buffer));

@@ -431,9 +431,15 @@ dispatch (GstDaedalusConnection * conn, const guint8 * data, gsize len,
       ev.flags = d->flags;
       ev.cookie = d->cookie;
       ev.timestamp = d->timestamp;
-      ev.buffer = gst_buffer_new_memdup (gst_daedalus_msg_decode_bitstream (d),
-          d->bytesused);
-      _gst_daedalus_stream_count_bitstream_copy (stream);
+      if (d->bytesused == 0) {
+        /* the module sends none; daedalussrc answers it with CONSUMED
+         * (gst_buffer_new_memdup() has no empty buffer to give) */
+        ev.buffer = gst_buffer_new ();
+      } else {
+        ev.buffer = gst_buffer_new_memdup (gst_daedalus_msg_decode_bitstream
+            (d), d->bytesused);
+        _gst_daedalus_stream_count_bitstream_copy (stream);
+      }
       _gst_daedalus_stream_push_event (stream, &ev);
       break;
     }

@@ -34,7 +34,7 @@ const unsigned int daedalus_num_coded_fmts = ARRAY_SIZE(daedalus_coded_fmts);
 unsigned int daedalus_watchdog_ms = 10000;
 module_param_named(watchdog_ms, daedalus_watchdog_ms, uint, 0644);
 MODULE_PARM_DESC(watchdog_ms,
-		 "fail a stream whose daemon makes no progress for this long although it could (ms, 0 = never: streams opened meanwhile are not checked; default 10000)");
+		 "fail a stream whose daemon makes no progress for this long although it could (ms, 0 = never; default 10000)");
 
 static struct daedalus_dev *daedalus;
 

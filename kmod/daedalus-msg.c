@@ -35,11 +35,12 @@ retry:
 	 * close again), and only if the daemon still owes progress now.
 	 * The CLOSE is allocated only when it fires (then it is decided
 	 * again): a check that finds nothing to do allocates nothing.  With
-	 * watchdog_ms 0 the checks stop until the stream opens again.
+	 * watchdog_ms 0 nothing fires, and the check comes every 5 s only, to
+	 * see the parameter set again.
 	 */
 	spin_lock(&ctx->lock);
-	again = ctx->opened && !ctx->closed && ms;
-	fire = again && daedalus_daemon_owes_locked(ctx) &&
+	again = ctx->opened && !ctx->closed;
+	fire = again && ms && daedalus_daemon_owes_locked(ctx) &&
 	       time_after(jiffies, ctx->wd_stamp + msecs_to_jiffies(ms));
 	if (fire && !allocated) {
 		spin_unlock(&ctx->lock);
@@ -72,7 +73,7 @@ retry:
 	list_for_each_entry_safe(dm, tmp, &dead, node)
 		daedalus_msg_free(dm);
 	if (again)
-		schedule_delayed_work(&ctx->watchdog, HZ / 2);
+		schedule_delayed_work(&ctx->watchdog, ms ? HZ / 2 : 5 * HZ);
 }
 
 /* ---- messages -------------------------------------------------------- */

@@ -352,8 +352,7 @@ static int open_stream(struct daedalus_ctx *ctx)
 		daedalus_sm_opened_locked(ctx);
 	}
 	spin_unlock(&ctx->lock);
-	/* no checks at all while watchdog_ms is 0 (daedalus_watchdog()) */
-	if (!ret && READ_ONCE(daedalus_watchdog_ms))
+	if (!ret)
 		schedule_delayed_work(&ctx->watchdog, HZ / 2);
 	return ret;
 }

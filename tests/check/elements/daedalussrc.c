@@ -93,6 +93,89 @@ GST_START_TEST (test_teardown_waiting_for_capture)
 
 GST_END_TEST;
 
+typedef struct
+{
+  GMutex lock;
+  GPtrArray *aus;               /* the access units daedalussrc pushed */
+} Pushed;
+
+static GstPadProbeReturn
+keep_pushed (GstPad * pad, GstPadProbeInfo * info, Pushed * pushed)
+{
+  g_mutex_lock (&pushed->lock);
+  g_ptr_array_add (pushed->aus, gst_buffer_ref (GST_PAD_PROBE_INFO_BUFFER
+          (info)));
+  g_mutex_unlock (&pushed->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+/* An empty DECODE (the module sends none; the daemon crashed on one: issue
+ * 11) is answered with CONSUMED and not pushed, and the stream goes on:
+ * every other access unit is pushed as it came. */
+GST_START_TEST (test_empty_access_unit)
+{
+  FakeKernel *fk = fake_kernel_new (DAEDALUS_PROTO_MAJOR, 0);
+  TestClip *clip = test_clip_new ("vp9enc deadline=1", 5, 64, 48);
+  GstBuffer *empty = gst_buffer_new ();
+  GstElement *pipeline, *src;
+  Pushed pushed;
+  GstPad *pad;
+  guint i;
+
+  pipeline = gst_parse_launch_full ("daedalussrc name=src ! fakesink",
+      NULL, GST_PARSE_FLAG_FATAL_ERRORS, NULL);
+  fail_unless (pipeline != NULL);
+  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  g_object_set (src, "fd", fake_kernel_get_fd (fk), NULL);
+  g_mutex_init (&pushed.lock);
+  pushed.aus = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_buffer_unref);
+  pad = gst_element_get_static_pad (src, "src");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
+      (GstPadProbeCallback) keep_pushed, &pushed, NULL);
+  gst_object_unref (pad);
+
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  fake_kernel_open_stream (fk, 1, V4L2_PIX_FMT_VP9, 64, 48);
+  for (i = 0; i < clip->aus->len; i++) {
+    fake_kernel_decode (fk, 1, g_ptr_array_index (clip->aus, i), i == 0);
+    if (i == 1)
+      fake_kernel_decode (fk, 1, empty, FALSE);
+  }
+  fail_unless (fake_kernel_wait_consumed (fk, clip->aus->len + 1,
+          TIMEOUT_MS));
+  fail_unless (test_pipeline_poll_error (pipeline, 0) == NULL);
+
+  g_mutex_lock (&pushed.lock);
+  fail_unless_equals_int (pushed.aus->len, clip->aus->len);
+  for (i = 0; i < pushed.aus->len; i++) {
+    GstBuffer *got = g_ptr_array_index (pushed.aus, i);
+    GstBuffer *want = g_ptr_array_index (clip->aus, i);
+    GstMapInfo a, b;
+
+    fail_unless (gst_buffer_map (got, &a, GST_MAP_READ));
+    fail_unless (gst_buffer_map (want, &b, GST_MAP_READ));
+    fail_unless_equals_uint64 (a.size, b.size);
+    fail_unless (memcmp (a.data, b.data, a.size) == 0);
+    gst_buffer_unmap (got, &a);
+    gst_buffer_unmap (want, &b);
+  }
+  g_mutex_unlock (&pushed.lock);
+
+  fail_unless (set_null_time (pipeline) < 2 * G_USEC_PER_SEC);
+  g_ptr_array_unref (pushed.aus);
+  g_mutex_clear (&pushed.lock);
+  gst_object_unref (src);
+  gst_object_unref (pipeline);
+  gst_buffer_unref (empty);
+  fail_unless_equals_int (fake_kernel_get_invalid (fk), 0);
+  test_clip_free (clip);
+  fake_kernel_free (fk);
+}
+
+GST_END_TEST;
+
 /* Not a live source: a live upstream makes avdec_* decode with slice
  * threads only (frame threads add latency), which kept 1080p H.264 through
  * the daemon at 0.46 of a direct decode (issue 10) */
@@ -539,6 +622,7 @@ daedalussrc_suite (void)
   tcase_add_test (tc, test_teardown_waiting_for_capture);
   tcase_add_test (tc, test_connection_lost);
   tcase_add_test (tc, test_not_live);
+  tcase_add_test (tc, test_empty_access_unit);
   tcase_add_test (tc, test_codec_table);
   tcase_add_test (tc, test_restrict_codecs);
   tcase_add_test (tc, test_restrict_codecs_not);
