@@ -356,6 +356,16 @@ stream_wait (GstDaedalusStream * stream, GCancellable * cancellable,
   GstDaedalusWaitResult res;
   gulong id;
 
+  /* most waits are over at the first look (an access unit or a CAPTURE
+   * buffer is there): no cancellable handler, allocated per connection,
+   * for those */
+  g_mutex_lock (&stream->lock);
+  if (!g_cancellable_is_cancelled (cancellable) && check (stream, data, &res)) {
+    g_mutex_unlock (&stream->lock);
+    return res;
+  }
+  g_mutex_unlock (&stream->lock);
+
   id = g_cancellable_connect (cancellable, G_CALLBACK (wake_up), stream, NULL);
   g_mutex_lock (&stream->lock);
   while (TRUE) {
