@@ -65,6 +65,7 @@ struct _GstDaedalusSink
                                  * event or seen in a frame */
   GstDaedalusStream *format_stream;     /* FORMAT sent for in_info to it */
   guint64 refused_stream;       /* the stream told of a refused FRAME */
+  guint64 dropped;              /* frames of no known stream, since start */
   GstVideoConverter *convert;
   GstVideoInfo convert_in;
   GstVideoInfo convert_out;
@@ -110,6 +111,7 @@ gst_daedalus_sink_start (GstBaseSink * bsink)
     return FALSE;
   self->cancellable = g_cancellable_new ();
   self->have_info = FALSE;
+  self->dropped = 0;
   return TRUE;
 }
 
@@ -437,10 +439,16 @@ gst_daedalus_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
   if (!meta || gst_daedalus_stream_get_connection (meta->stream) != self->conn
       || (stream_id
           && gst_daedalus_stream_get_id (meta->stream) != stream_id)) {
-    GST_ELEMENT_WARNING (self, STREAM, FAILED,
-        (_("Dropped a decoded frame that belongs to no known stream.")),
-        ("buffer %" GST_PTR_FORMAT " without a GstDaedalusMeta of this "
-            "connection", buffer));
+    /* said once: a template that loses the meta would say it per frame */
+    if (self->dropped++ == 0)
+      GST_ELEMENT_WARNING (self, STREAM, FAILED,
+          (_("Dropped a decoded frame that belongs to no known stream.")),
+          ("buffer %" GST_PTR_FORMAT " without a GstDaedalusMeta of this "
+              "connection; further ones are dropped without a warning",
+              buffer));
+    else
+      GST_DEBUG_OBJECT (self, "dropped frame %" G_GUINT64_FORMAT " of no "
+          "known stream", self->dropped);
     return GST_FLOW_OK;
   }
   if (meta->replay) {

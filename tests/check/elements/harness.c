@@ -388,8 +388,8 @@ GST_START_TEST (test_sink_format_and_frames)
 GST_END_TEST;
 
 /* daedalussink: a frame without the meta, or with the meta of a stream of
- * another connection, is dropped with a warning, and nothing reaches the
- * kernel; the stream goes on */
+ * another connection, is dropped, with a warning for the first only, and
+ * nothing reaches the kernel; the stream goes on */
 GST_START_TEST (test_sink_wrong_meta)
 {
   SinkTest t;
@@ -414,6 +414,9 @@ GST_START_TEST (test_sink_wrong_meta)
   gst_message_unref (msg);
   fail_unless_equals_int (push_frame (&t, 1, 0, 0x50, other_stream),
       GST_FLOW_OK);
+  /* said once, not per frame (issue 11) */
+  fail_unless_equals_int (push_frame (&t, 1, 0, 0x50, NULL), GST_FLOW_OK);
+  fail_unless (gst_bus_pop_filtered (t.bus, GST_MESSAGE_WARNING) == NULL);
 
   /* a right one still goes through, and only it */
   cookie = decode (t.fk, 1, 8, TRUE);
