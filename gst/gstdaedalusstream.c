@@ -354,19 +354,8 @@ stream_wait (GstDaedalusStream * stream, GCancellable * cancellable,
     StreamWaitCheck check, gpointer data)
 {
   GstDaedalusWaitResult res;
-  gulong id;
+  gulong id = 0;
 
-  /* most waits are over at the first look (an access unit or a CAPTURE
-   * buffer is there): no cancellable handler, allocated per connection,
-   * for those */
-  g_mutex_lock (&stream->lock);
-  if (!g_cancellable_is_cancelled (cancellable) && check (stream, data, &res)) {
-    g_mutex_unlock (&stream->lock);
-    return res;
-  }
-  g_mutex_unlock (&stream->lock);
-
-  id = g_cancellable_connect (cancellable, G_CALLBACK (wake_up), stream, NULL);
   g_mutex_lock (&stream->lock);
   while (TRUE) {
     if (g_cancellable_is_cancelled (cancellable)) {
@@ -375,10 +364,21 @@ stream_wait (GstDaedalusStream * stream, GCancellable * cancellable,
     }
     if (check (stream, data, &res))
       break;
+    /* the cancellable's handler (an allocation) only for a wait that is
+     * not over at the first look: most are (an access unit or a CAPTURE
+     * buffer is there); then look again, a wake-up may have come first */
+    if (!id) {
+      g_mutex_unlock (&stream->lock);
+      id = g_cancellable_connect (cancellable, G_CALLBACK (wake_up), stream,
+          NULL);
+      g_mutex_lock (&stream->lock);
+      continue;
+    }
     g_cond_wait (&stream->cond, &stream->lock);
   }
   g_mutex_unlock (&stream->lock);
-  g_cancellable_disconnect (cancellable, id);
+  if (id)
+    g_cancellable_disconnect (cancellable, id);
   return res;
 }
 
