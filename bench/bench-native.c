@@ -361,13 +361,13 @@ run_bridge (const GstDaedalusCodec * codec, GPtrArray * aus, guint width,
   GArray *sent, *lat, *frames;
   gchar *decoder, *out = NULL;
   const gchar *stats;
+  const gint n_capture = GST_DAEDALUS_MIN_CAPTURE_BUFFERS + EXTRA_CAPTURE;
   gint64 cpu0, cpu1, t0, last = 0, hwm;
   guint i, n;
   GPid pid;
 
   /* FORMAT asks for GST_DAEDALUS_MIN_CAPTURE_BUFFERS */
-  fk = fake_kernel_new (DAEDALUS_PROTO_MAJOR,
-      GST_DAEDALUS_MIN_CAPTURE_BUFFERS + EXTRA_CAPTURE);
+  fk = fake_kernel_new (DAEDALUS_PROTO_MAJOR, n_capture);
   fake_kernel_set_bench (fk, TRUE);
   /* BENCH_CLIENT_FOURCC: a client that sets that CAPTURE format instead
    * (the smoke test's conversions) */
@@ -440,8 +440,8 @@ run_bridge (const GstDaedalusCodec * codec, GPtrArray * aus, guint width,
   printf ("mode=bridge frames=%u wall_s=%.4f cpu_s=%.4f lat_p50_ms=%.3f "
       "lat_p99_ms=%.3f rss_kib=%" G_GINT64_FORMAT " capture-buffers=%d %.*s\n",
       n, (last - t0) / 1e6, (cpu1 - cpu0) / 1e6, percentile (lat, 50),
-      percentile (lat, 99), hwm, GST_DAEDALUS_MIN_CAPTURE_BUFFERS +
-      EXTRA_CAPTURE, (gint) strcspn (stats, "\n"), stats);
+      percentile (lat, 99), hwm, n_capture, (gint) strcspn (stats, "\n"),
+      stats);
 
   g_free (out);
   g_object_unref (daemon);
