@@ -18,16 +18,16 @@
 #                                            v4l2 decoder on our own node)
 # VP8, VP9, H.264 and HEVC decoding is bit-exact by specification, so
 # libavcodec's decode is the reference for both sets; libmpeg2's IDCT
-# differs from libavcodec's, hence ref-libmpeg2.md5.
+# differs from libavcodec's, hence ref-libmpeg2.md5.  Then, with no
+# daedalusd at all, the bare elements in gst-launch-1.0 serve VP9.
 set -uo pipefail
 clips=${1:?usage: decoder-swap.sh CLIPSDIR RESULTDIR}
 res=${2:?usage: decoder-swap.sh CLIPSDIR RESULTDIR}
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$res"
+# shellcheck source=tests/e2e/lib.sh
+. "$here/lib.sh"
 connected=/sys/class/misc/daedalus-v4l2/connected
-passed=0 fails=0
-pass() { echo "PASS $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
 wait_connected() { # 1 or 0, seconds
 	local i
 	for ((i = 0; i < $2 * 10; i++)); do
@@ -74,22 +74,24 @@ for set in libav alternative; do
 		alternative/h264) clip=$clips/h264-baseline ref=$clip/ref.md5 ;;
 		alternative/mpeg2) ref=$clip/ref-libmpeg2.md5 ;;
 		esac
+		# "CLIENT FLOW: ...", as the client checks say it (support-matrix.sh)
+		name="ffmpeg-${c}_v4l2m2m daedalusd ${tmpl[$c]}"
 		out=$res/$set-$c.md5
 		streams=$(grep -c '^daedalusd: Stream .*: ' "$log")
 		if ! timeout -k 10 300 "$here/framemd5.sh" "$out" -c:v "${c}_v4l2m2m" \
 			-i "$clip/$(cat "$clip/clip.name")" > "$out.log" 2>&1; then
-			fail "$set $c (${tmpl[$c]}): ffmpeg failed"; tail -5 "$out.log" "$log"
+			fail "$name: ffmpeg failed"; tail -5 "$out.log" "$log"
 			continue
 		fi
 		# the stream's line: "daedalusd: Stream N (codec, WxH): template"
 		served=$(grep '^daedalusd: Stream .*: ' "$log" | sed -n "$((streams + 1))p")
 		if ! cmp -s "$ref" "$out"; then
-			fail "$set $c (${tmpl[$c]}): $(wc -l < "$out") frames, not those of $(basename "$ref")"
+			fail "$name: $(wc -l < "$out") frames, not those of $(basename "$ref")"
 			diff "$ref" "$out" | head -3
 		elif [[ $served != *"($c, "*"): ${tmpl[$c]}" ]]; then
-			fail "$set $c: the daemon did not say it served the stream with ${tmpl[$c]}: $served"
+			fail "$name: the daemon did not say it served the stream with ${tmpl[$c]}: $served"
 		else
-			pass "$set $c (${tmpl[$c]}): $(wc -l < "$out") frames bit-exact with $(basename "$(dirname "$ref")")/$(basename "$ref")"
+			pass "$name: $(wc -l < "$out") frames bit-exact with $(basename "$(dirname "$ref")")/$(basename "$ref")"
 		fi
 	done
 	kill -INT "$daemon" 2> /dev/null; wait "$daemon" 2> /dev/null
@@ -107,6 +109,36 @@ if el=$("$here/gst-element-for-node.sh" "$("$here/find-node.sh")" mpeg4); then
 else
 	fail "loop-back guard: the v4l2 plugin registered no MPEG-4 decoder for the node"
 fi
+
+# No daedalusd at all: the bare elements in gst-launch-1.0 (tests/vm/
+# start-daemon's DAEDALUS_DAEMON=gst-launch: daedalussrc ! vp9parse !
+# vp9dec ! daedalussink), which serve one VP9 stream at a time.  The node
+# must offer VP9 only (daedalussrc narrows the offer to what its pipeline
+# takes), and FFmpeg decodes the VP9 clip through it bit-exactly.
+bare="gst-launch-1.0 daedalussrc ! vp9parse ! vp9dec ! daedalussink"
+wait_connected 0 10 || fail "$bare: a daemon is still connected"
+DAEDALUS_DAEMON=gst-launch "$DAEDALUS_REPO/tests/vm/start-daemon" > "$res/daemon-gst-launch.log" 2>&1 &
+daemon=$!
+if ! wait_connected 1 60; then
+	fail "$bare: did not connect"; tail -5 "$res/daemon-gst-launch.log"
+else
+	node=$("$here/find-node.sh")
+	offered=$(offered_fourccs "$node")
+	if [ "$offered" = "VP90 " ]; then
+		pass "$bare: the node offers VP9 only"
+	else
+		fail "$bare: the node offers $offered, not VP90 alone"
+	fi
+	clip=$clips/vp9
+	out=$res/gst-launch-vp9.md5
+	if timeout -k 10 300 "$here/framemd5.sh" "$out" -c:v vp9_v4l2m2m \
+		-i "$clip/$(cat "$clip/clip.name")" > "$out.log" 2>&1; then
+		verdict "ffmpeg-vp9_v4l2m2m $bare" "$clip/ref.md5" "$out"
+	else
+		fail "ffmpeg-vp9_v4l2m2m $bare: ffmpeg failed"; tail -5 "$out.log"
+	fi
+fi
+kill -INT "$daemon" 2> /dev/null; wait "$daemon" 2> /dev/null
 
 echo "swap: $passed passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -74,7 +74,9 @@ fi
 
 # 2. a silent daemon
 echo 3000 > "$wd"
-python3 "$here/fake-daemon.py" > "$res/fake-daemon.log" 2>&1 &
+# Debian's python3 (a python3 earlier on PATH, e.g. a pyenv shim, costs
+# ~15 s of start-up in a debug guest)
+/usr/bin/python3 "$here/fake-daemon.py" > "$res/fake-daemon.log" 2>&1 &
 fake=$!
 if wait_connected 10; then
 	t0=$(now)

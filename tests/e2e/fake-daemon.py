@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """fake-daemon.py: a daemon that connects to /dev/daedalus-v4l2,
 checks the kernel's HELLO, says HELLO with VP9, and then neither reads
 nor answers anything.  For the failure-model tests: a daemon

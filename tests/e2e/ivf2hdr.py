@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """ivf2hdr.py IN.ivf OUT.hdr: rewrite an IVF file (one VP8/VP9/AV1 frame per
 IVF frame) in the format of v4l2-ctl --stream-to-hdr, which
 v4l2-compliance --stream-from-hdr reads back: per buffer the fourcc 'Vhdr'

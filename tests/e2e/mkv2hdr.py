@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """mkv2hdr.py IN OUT.hdr: the access units of the first video stream of IN
 (any container FFmpeg reads: Matroska for H.264, HEVC, MPEG-2, MPEG-4
 Part 2), one per record, in the format of v4l2-ctl --stream-to-hdr (see

@@ -15,13 +15,24 @@ done
 
 # one "codec<TAB>client<TAB>flow<TAB>kernel<TAB>PASS|FAIL" per check
 rows() {
-	local k line verdict rest codec client flow
+	local k line verdict rest codec client flow together
 	for k in "${kernels[@]}"; do
-		# the e2e boot, and the one without a daemon (compliance-codecs.sh)
-		cat "$share/$k/console.log" "$share/$k-failures/console.log" 2> /dev/null |
+		# the e2e boot, the one without a daemon (compliance-codecs.sh),
+		# and the decoder swap's (decoder-swap.sh)
+		# (the swap's runs on one kernel only)
+		{ cat "$share/$k/console.log" "$share/$k-failures/console.log" \
+			"$share/$k-swap/console.log" 2> /dev/null || :; } |
 			tr -d '\r' | grep -E '^(PASS|FAIL) ' | while IFS= read -r line; do
-			verdict=${line%% *} rest=${line#* }
-			rest=${rest%%:*}
+			verdict=${line%% *} line=${line#* }
+			rest=${line%%:*} together=
+			# concurrent.sh's "N concurrent clients: CLIENT: ..." and
+			# vp9-clients.sh's "N concurrent CLIENT clients: ..."
+			case $rest in
+			[0-9]*" concurrent clients") together="${rest%% *} concurrent clients"
+				rest=${line#*: } rest=${rest%%:*} ;;
+			[0-9]*" concurrent "*" clients") together="${rest%% *} concurrent clients"
+				rest=${rest#* concurrent } rest=${rest% clients} ;;
+			esac
 			# "CLIENT[ FLOW]": FFmpeg's and GStreamer's checks
 			flow=decode
 			case $rest in
@@ -36,12 +47,16 @@ rows() {
 				client="GStreamer ${rest#gst-}" ;;
 			"dec-client "*) read -r _ codec flow <<< "$rest"
 				client=dec-client ;;
+			dec-client-*) codec=${rest#dec-client-} client=dec-client ;;
 			"formats "*) read -r _ codec flow <<< "$rest"
 				client=dec-client flow="format ${flow:-lists}" ;;
 			"v4l2-compliance "*" streaming") read -r _ codec _ <<< "$rest"
 				client=v4l2-compliance flow="-s (streaming)" ;;
+			"mpv "*) codec=${rest#mpv } client="mpv --hwdec=v4l2m2m-copy"
+				flow="play, seek" ;;
 			*) continue ;;
 			esac
+			[ -z "$together" ] || flow=$together
 			printf '%s\t%s\t%s\t%s\t%s\n' "$codec" "$client" "$flow" "$k" "$verdict"
 		done
 	done
@@ -52,8 +67,9 @@ echo "# Support matrix"
 echo
 echo "Written by \`scripts/test\` (tests/e2e/support-matrix.sh) from its own run;"
 echo "every cell is a check of that run, bit-exact against a direct software"
-echo "decode unless the flow says otherwise. PASS / FAIL / — (not run on that"
-echo "kernel: the 6.1 run's daemon is the bare VP9 gst-launch pipeline)."
+echo "decode unless the flow says otherwise; the flow \"daedalusd TEMPLATE\" (or"
+echo "a gst-launch pipeline) names the decoder a configuration put in force."
+echo "PASS / FAIL / — (not run on that kernel)."
 echo
 printf '| codec | client | flow |'
 for k in "${kernels[@]}"; do printf ' %s |' "$k"; done
