@@ -8,7 +8,8 @@
  * dma-bufs.  Nothing the daemon writes is trusted.
  */
 
-#include <linux/fdtable.h>
+#include <linux/dma-buf.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/poll.h>
@@ -344,7 +345,9 @@ static long daedalus_cdev_ioctl(struct file *file, unsigned int cmd,
 	void __user *uarg = (void __user *)arg;
 	struct daedalus_expbuf eb;
 	struct daedalus_ctx *ctx;
-	int ret;
+	struct dma_buf *dbuf = ERR_PTR(-ENOENT);
+	bool ours;
+	int fd;
 
 	if (cmd != DAEDALUS_IOC_EXPBUF)
 		return -ENOTTY;
@@ -359,18 +362,32 @@ static long daedalus_cdev_ioctl(struct file *file, unsigned int cmd,
 	if (!ctx)
 		return -ENOENT;
 	spin_lock(&ctx->lock);
-	ret = (ctx->opened && ctx->conn_seq == d->seq) ? 0 : -ENOENT;
+	ours = ctx->opened && ctx->conn_seq == d->seq;
 	spin_unlock(&ctx->lock);
-	if (!ret)
-		ret = daedalus_expbuf(ctx, &eb);
+	if (ours)
+		dbuf = daedalus_expbuf(ctx, &eb);
 	daedalus_ctx_put(ctx);
-	if (ret)
-		return ret;
+	if (IS_ERR(dbuf))
+		return PTR_ERR(dbuf);
 
+	/*
+	 * Reserve the fd, tell the daemon, then install: an installed fd is
+	 * the daemon's other threads' at once, and closing it again on a
+	 * failed copy could close what one of them opened meanwhile.
+	 */
+	fd = get_unused_fd_flags(eb.flags & O_CLOEXEC);
+	if (fd < 0) {
+		dma_buf_put(dbuf);
+		return fd;
+	}
+	eb.fd = fd;
 	if (copy_to_user(uarg, &eb, sizeof(eb))) {
-		close_fd(eb.fd);
+		put_unused_fd(fd);
+		dma_buf_put(dbuf);
 		return -EFAULT;
 	}
+	/* the fd takes over the reference to the dma-buf's file */
+	fd_install(fd, dbuf->file);
 	return 0;
 }
 

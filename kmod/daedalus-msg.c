@@ -414,15 +414,28 @@ void daedalus_fail_stream(struct daedalus_ctx *ctx, u64 conn_seq)
 	spin_unlock(&ctx->lock);
 }
 
-int daedalus_expbuf(struct daedalus_ctx *ctx, struct daedalus_expbuf *eb)
+/**
+ * daedalus_expbuf() - the dma-buf of a memory plane of an announced buffer
+ * @ctx: the stream
+ * @eb: the daemon's request (index, generation, plane, flags)
+ *
+ * No fd here: the caller reserves one, tells the daemon, and installs the
+ * dma-buf only once nothing can fail any more (an fd installed is visible
+ * to the daemon's other threads at once, and cannot be taken back).
+ *
+ * Context: process; takes ctx->ioctl_lock, then ctx->lock.
+ * Return: the dma-buf with a reference for the caller, or an ERR_PTR.
+ */
+struct dma_buf *daedalus_expbuf(struct daedalus_ctx *ctx,
+				const struct daedalus_expbuf *eb)
 {
 	struct daedalus_buffer *buf;
 	struct vb2_buffer *vb = NULL;
 	struct dma_buf *dbuf;
-	int ret = 0, fd;
+	int ret = 0;
 
 	if (mutex_lock_interruptible(&ctx->ioctl_lock))
-		return -ERESTARTSYS;
+		return ERR_PTR(-ERESTARTSYS);
 
 	spin_lock(&ctx->lock);
 	buf = find_avail_locked(ctx, eb->index, eb->generation);
@@ -435,34 +448,27 @@ int daedalus_expbuf(struct daedalus_ctx *ctx, struct daedalus_expbuf *eb)
 	else
 		vb = &buf->vb.vb2_buf;
 	spin_unlock(&ctx->lock);
-	if (ret)
+	if (ret) {
+		dbuf = ERR_PTR(ret);
 		goto out;
+	}
 
 	/* the buffer cannot be freed while ioctl_lock is held */
 	if (ctx->cap_q.memory == VB2_MEMORY_MMAP) {
-#ifdef DAEDALUS_EXPBUF_BY_VB
-		ret = vb2_core_expbuf(&ctx->cap_q, &fd, ctx->cap_q.type, vb,
-				      eb->plane, eb->flags);
-#else
-		ret = vb2_core_expbuf(&ctx->cap_q, &fd, ctx->cap_q.type,
-				      vb->index, eb->plane, eb->flags);
-#endif
+		/* what vb2_core_expbuf() does, without installing an fd */
+		dbuf = ctx->cap_q.mem_ops->get_dmabuf(vb,
+						      vb->planes[eb->plane].mem_priv,
+						      eb->flags & O_ACCMODE);
+		if (IS_ERR_OR_NULL(dbuf))
+			dbuf = ERR_PTR(-EINVAL);
 	} else {
 		dbuf = vb->planes[eb->plane].dbuf;
-		if (!dbuf) {
-			ret = -EINVAL;
-			goto out;
-		}
-		get_dma_buf(dbuf);
-		fd = dma_buf_fd(dbuf, eb->flags & O_CLOEXEC);
-		if (fd < 0) {
-			dma_buf_put(dbuf);
-			ret = fd;
-		}
+		if (dbuf)
+			get_dma_buf(dbuf);
+		else
+			dbuf = ERR_PTR(-EINVAL);
 	}
-	if (!ret)
-		eb->fd = fd;
 out:
 	mutex_unlock(&ctx->ioctl_lock);
-	return ret;
+	return dbuf;
 }

@@ -14,17 +14,38 @@
 
 #include "daedalus.h"
 
-struct daedalus_qmsg *daedalus_msg_alloc(u16 type, u64 stream_id, size_t size)
+/**
+ * daedalus_msg_alloc_tail() - a message whose last bytes the caller writes
+ * @type: message type
+ * @stream_id: its stream, 0 for none
+ * @size: the whole message, header included
+ * @tail: the last @tail bytes of it (a DECODE's bitstream), left
+ *	uninitialised: the caller writes every one of them before the message
+ *	is queued (the daemon reads all @size bytes)
+ *
+ * Charged to the memory cgroup of the task that causes the message (a
+ * client's QBUF, STREAMON, ...), as everything a client makes the kernel
+ * hold for it.
+ *
+ * Context: process.
+ * Return: the message, the rest of it zeroed and its header filled; NULL
+ * when out of memory.
+ */
+struct daedalus_qmsg *daedalus_msg_alloc_tail(u16 type, u64 stream_id,
+					      size_t size, size_t tail)
 {
 	struct daedalus_qmsg *qm;
 	struct daedalus_msg_hdr *hdr;
 
-	if (WARN_ON(size < sizeof(*hdr) || size > DAEDALUS_MAX_MSG_SIZE))
+	if (WARN_ON(size < sizeof(*hdr) || size > DAEDALUS_MAX_MSG_SIZE ||
+		    tail > size - sizeof(*hdr)))
 		return NULL;
 
-	qm = kvzalloc(struct_size(qm, data, size), GFP_KERNEL);
+	qm = kvmalloc(struct_size(qm, data, size), GFP_KERNEL_ACCOUNT);
 	if (!qm)
 		return NULL;
+	/* no zeroing of what is about to be overwritten */
+	memset(qm, 0, struct_size(qm, data, size - tail));
 
 	qm->stream_id = stream_id;
 	qm->size = size;
@@ -33,6 +54,20 @@ struct daedalus_qmsg *daedalus_msg_alloc(u16 type, u64 stream_id, size_t size)
 	hdr->type = type;
 	hdr->stream_id = stream_id;
 	return qm;
+}
+
+/**
+ * daedalus_msg_alloc() - a message, zeroed but for its header
+ * @type: message type
+ * @stream_id: its stream, 0 for none
+ * @size: the whole message, header included
+ *
+ * Context: process.  See daedalus_msg_alloc_tail().
+ * Return: the message, or NULL when out of memory.
+ */
+struct daedalus_qmsg *daedalus_msg_alloc(u16 type, u64 stream_id, size_t size)
+{
+	return daedalus_msg_alloc_tail(type, stream_id, size, 0);
 }
 
 void daedalus_msg_free(struct daedalus_qmsg *qm)

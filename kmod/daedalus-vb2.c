@@ -147,8 +147,8 @@ static struct daedalus_qmsg *build_decode(struct daedalus_ctx *ctx,
 		return ERR_PTR(-EINVAL);
 	payload -= offset;
 
-	qm = daedalus_msg_alloc(DAEDALUS_MSG_DECODE, ctx->stream_id,
-				sizeof(*m) + payload);
+	qm = daedalus_msg_alloc_tail(DAEDALUS_MSG_DECODE, ctx->stream_id,
+				     sizeof(*m) + payload, payload);
 	if (!qm)
 		return ERR_PTR(-ENOMEM);
 	m = (void *)qm->data;
@@ -391,6 +391,24 @@ void daedalus_close_stream(struct daedalus_ctx *ctx)
 
 /* ---- vb2 ------------------------------------------------------------- */
 
+/*
+ * The largest memory plane @plane of a frame of @f's pixel format can
+ * need: the node's largest frame, with the longest lines a client may ask
+ * for (twice the shortest).  No CAPTURE buffer is allocated larger: a
+ * client that makes room for a larger resolution to come gets that much,
+ * not whatever it asks (vb2 allocates the buffers, and charges them to
+ * nobody).
+ */
+static u32 cap_plane_max(const struct v4l2_pix_format_mplane *f,
+			 unsigned int plane)
+{
+	struct v4l2_pix_format_mplane max = { };
+
+	daedalus_cap_fmt_fill(&max, f->pixelformat, DAEDALUS_MAX_WIDTH,
+			      DAEDALUS_MAX_HEIGHT);
+	return 2 * max.plane_fmt[plane].sizeimage;
+}
+
 static int daedalus_queue_setup(struct vb2_queue *q, unsigned int *nbuffers,
 				unsigned int *nplanes, unsigned int sizes[],
 				struct device *alloc_devs[])
@@ -401,13 +419,14 @@ static int daedalus_queue_setup(struct vb2_queue *q, unsigned int *nbuffers,
 	unsigned int i;
 
 	if (*nplanes) {
+		/* CREATE_BUFS: at least the format's, at most what it can use */
 		if (*nplanes != f->num_planes)
 			return -EINVAL;
 		for (i = 0; i < *nplanes; i++)
-			if (sizes[i] < f->plane_fmt[i].sizeimage)
+			if (sizes[i] < f->plane_fmt[i].sizeimage ||
+			    sizes[i] > (out ? DAEDALUS_MAX_AU_SIZE :
+					cap_plane_max(f, i)))
 				return -EINVAL;
-		if (out && sizes[0] > DAEDALUS_MAX_AU_SIZE)
-			return -EINVAL;
 		return 0;
 	}
 

@@ -473,7 +473,8 @@ int daedalus_handle_frame(struct daedalus_ctx *ctx,
 int daedalus_handle_drain_done(struct daedalus_ctx *ctx,
 			       const struct daedalus_msg_epoch *m);
 void daedalus_fail_stream(struct daedalus_ctx *ctx, u64 conn_seq);
-int daedalus_expbuf(struct daedalus_ctx *ctx, struct daedalus_expbuf *eb);
+struct dma_buf *daedalus_expbuf(struct daedalus_ctx *ctx,
+				const struct daedalus_expbuf *eb);
 
 /* daedalus-ioctl.c: the video node */
 int daedalus_video_register(struct daedalus_dev *dev);
@@ -481,6 +482,8 @@ void daedalus_video_unregister(struct daedalus_dev *dev);
 void daedalus_ctx_put(struct daedalus_ctx *ctx);
 
 /* daedalus-stream.c: messages to the daemon */
+struct daedalus_qmsg *daedalus_msg_alloc_tail(u16 type, u64 stream_id,
+					      size_t size, size_t tail);
 struct daedalus_qmsg *daedalus_msg_alloc(u16 type, u64 stream_id,
 					 size_t size);
 void daedalus_msg_free(struct daedalus_qmsg *qm);
