@@ -456,9 +456,12 @@ struct dma_buf *daedalus_expbuf(struct daedalus_ctx *ctx,
 	/* the buffer cannot be freed while ioctl_lock is held */
 	if (ctx->cap_q.memory == VB2_MEMORY_MMAP) {
 		/* what vb2_core_expbuf() does, without installing an fd */
-		dbuf = ctx->cap_q.mem_ops->get_dmabuf(vb,
-						      vb->planes[eb->plane].mem_priv,
-						      eb->flags & O_ACCMODE);
+		const struct vb2_mem_ops *ops = ctx->cap_q.mem_ops;
+
+		dbuf = NULL;
+		if (ops->get_dmabuf && !vb2_fileio_is_active(&ctx->cap_q))
+			dbuf = ops->get_dmabuf(vb, vb->planes[eb->plane].mem_priv,
+					       eb->flags & O_ACCMODE);
 		if (IS_ERR_OR_NULL(dbuf))
 			dbuf = ERR_PTR(-EINVAL);
 	} else {

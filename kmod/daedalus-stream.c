@@ -23,9 +23,9 @@
  *	uninitialised: the caller writes every one of them before the message
  *	is queued (the daemon reads all @size bytes)
  *
- * Charged to the memory cgroup of the task that causes the message (a
- * client's QBUF, STREAMON, ...), as everything a client makes the kernel
- * hold for it.
+ * Charged to the memory cgroup of the task that sends the message: the
+ * client's for what its ioctls send (QBUF, STREAMON, ...), the daemon's
+ * for what its messages release (access units held behind a drain).
  *
  * Context: process.
  * Return: the message, the rest of it zeroed and its header filled; NULL
