@@ -412,8 +412,23 @@ static ssize_t connected_show(struct device *d, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(connected);
 
+/*
+ * messages the daemon has not read yet: bounded per stream (see
+ * queue_locked() in daedalus-stream.c)
+ */
+static ssize_t queued_show(struct device *d, struct device_attribute *attr,
+			   char *buf)
+{
+	struct miscdevice *misc = dev_get_drvdata(d);
+	struct daedalus_dev *dev = container_of(misc, struct daedalus_dev, misc);
+
+	return sysfs_emit(buf, "%u\n", daedalus_queued(dev));
+}
+static DEVICE_ATTR_RO(queued);
+
 static struct attribute *daedalus_cdev_attrs[] = {
 	&dev_attr_connected.attr,
+	&dev_attr_queued.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(daedalus_cdev);

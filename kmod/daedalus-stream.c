@@ -75,14 +75,88 @@ void daedalus_msg_free(struct daedalus_qmsg *qm)
 	kvfree(qm);
 }
 
+static u16 qmsg_type(const struct daedalus_qmsg *qm)
+{
+	return ((const struct daedalus_msg_hdr *)qm->data)->type;
+}
+
+/*
+ * Whether queueing @new makes the unread @old pointless: the daemon would
+ * end up where @new alone takes it.  A later FLUSH replaces an earlier one
+ * (the latest epoch is the one that counts); a CAPTURE_RESET replaces the
+ * announcements and resets before it (all of older generations); a
+ * STREAM_CLOSE replaces every control message of its stream.  DECODEs are
+ * never dropped here (they own OUTPUT buffers; FLUSH and STREAM_CLOSE
+ * purge them first, daedalus_purge_stream()).
+ */
+static bool supersedes(const struct daedalus_qmsg *new,
+		       const struct daedalus_qmsg *old)
+{
+	u16 type = qmsg_type(old);
+
+	if (!new->stream_id || old->stream_id != new->stream_id ||
+	    type == DAEDALUS_MSG_DECODE)
+		return false;
+	switch (qmsg_type(new)) {
+	case DAEDALUS_MSG_FLUSH:
+		return type == DAEDALUS_MSG_FLUSH;
+	case DAEDALUS_MSG_CAPTURE_RESET:
+		return type == DAEDALUS_MSG_CAPTURE_RESET ||
+		       type == DAEDALUS_MSG_CAPTURE_BUFFER;
+	case DAEDALUS_MSG_STREAM_CLOSE:
+		return type != DAEDALUS_MSG_STREAM_OPEN;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Queue @qm, dropping the unread messages it supersedes, so that what a
+ * client can make wait for a stopped daemon stays bounded: per stream, its
+ * OUTPUT buffers' DECODEs, one announcement per CAPTURE buffer, one
+ * FLUSH, one CAPTURE_RESET, a DRAIN; a STREAM_CLOSE of a stream whose
+ * STREAM_OPEN is still unread takes both away.  Returns whether @qm was
+ * queued; if not, it was freed.
+ */
+static bool queue_locked(struct daedalus_daemon *d, struct daedalus_qmsg *qm)
+{
+	struct daedalus_qmsg *old, *tmp, *open = NULL;
+	bool decodes = false;
+
+	list_for_each_entry_safe(old, tmp, &d->msgs, node) {
+		if (old->stream_id != qm->stream_id)
+			continue;
+		if (supersedes(qm, old)) {
+			list_del(&old->node);
+			/* control messages are small: kfree(), fine here */
+			daedalus_msg_free(old);
+		} else if (qmsg_type(old) == DAEDALUS_MSG_STREAM_OPEN) {
+			open = old;
+		} else if (qmsg_type(old) == DAEDALUS_MSG_DECODE) {
+			decodes = true;
+		}
+	}
+	if (qmsg_type(qm) == DAEDALUS_MSG_STREAM_CLOSE && open && !decodes) {
+		/* the daemon never heard of the stream */
+		list_del(&open->node);
+		daedalus_msg_free(open);
+		daedalus_msg_free(qm);
+		return false;
+	}
+	list_add_tail(&qm->node, &d->msgs);
+	return true;
+}
+
 /**
  * daedalus_send_keep() - queue a message for the daemon, or give it back
  * @dev: the device
- * @qm: the message; queued on success, still the caller's on failure
+ * @qm: the message; queued (or, superseding an unread one, freed) on
+ *	success, still the caller's on failure
  * @conn_seq: the connection the stream lives on, 0 for any ready daemon
  *
  * For callers holding a spinlock: a large message is vmalloc'ed, and
- * vfree() may sleep, so they free a failed one after unlocking.
+ * vfree() may sleep, so they free a failed one after unlocking.  Only
+ * small control messages are freed in here (see queue_locked()).
  *
  * Context: any; takes daedalus_dev.lock.
  * Return: 0, or -ENOTCONN when no (or another) daemon is connected.
@@ -96,12 +170,32 @@ int daedalus_send_keep(struct daedalus_dev *dev, struct daedalus_qmsg *qm,
 	spin_lock(&dev->lock);
 	d = dev->daemon;
 	if (d && d->ready && (!conn_seq || d->seq == conn_seq)) {
-		list_add_tail(&qm->node, &d->msgs);
-		wake_up_interruptible(&d->wq);
+		if (queue_locked(d, qm))
+			wake_up_interruptible(&d->wq);
 		ret = 0;
 	}
 	spin_unlock(&dev->lock);
 	return ret;
+}
+
+/**
+ * daedalus_queued() - messages waiting for the daemon to read them
+ * @dev: the device
+ *
+ * Context: any; takes daedalus_dev.lock.
+ * Return: their number, 0 without a daemon.
+ */
+unsigned int daedalus_queued(struct daedalus_dev *dev)
+{
+	struct daedalus_qmsg *qm;
+	unsigned int n = 0;
+
+	spin_lock(&dev->lock);
+	if (dev->daemon)
+		list_for_each_entry(qm, &dev->daemon->msgs, node)
+			n++;
+	spin_unlock(&dev->lock);
+	return n;
 }
 
 /**

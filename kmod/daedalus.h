@@ -491,6 +491,7 @@ int daedalus_send(struct daedalus_dev *dev, struct daedalus_qmsg *qm,
 		  u64 conn_seq);
 int daedalus_send_keep(struct daedalus_dev *dev, struct daedalus_qmsg *qm,
 		       u64 conn_seq);
+unsigned int daedalus_queued(struct daedalus_dev *dev);
 void daedalus_purge_stream(struct daedalus_dev *dev, u64 stream_id);
 void daedalus_take_stream_decodes(struct daedalus_dev *dev, u64 stream_id,
 				  struct list_head *dead);

@@ -2,7 +2,9 @@
 """fake-daemon.py: a daemon that connects to /dev/daedalus-v4l2,
 checks the kernel's HELLO, says HELLO with VP9, and then neither reads
 nor answers anything.  For the failure-model tests: a daemon
-that is alive but silent must not hang any client."""
+that is alive but silent must not hang any client.  On SIGUSR1 it reads
+what is waiting, and says how many messages of which type (how much a
+client made wait for a silent daemon)."""
 import os
 import signal
 import struct
@@ -25,8 +27,24 @@ def main():
     os.write(fd, hello)
     print('fake-daemon: connected, protocol %d.%d, now silent' % (major, minor), flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGUSR1, lambda *_: count(fd, max_msg))
     while True:
         signal.pause()
+
+
+def count(fd, max_msg):
+    """reads every message waiting; prints their number per type"""
+    os.set_blocking(fd, False)
+    types = {}
+    try:
+        while True:
+            _, mtype, _, _ = HDR.unpack_from(os.read(fd, max(max_msg, 64 << 10)))
+            types[mtype] = types.get(mtype, 0) + 1
+    except BlockingIOError:
+        pass
+    os.set_blocking(fd, True)
+    print('fake-daemon: %d messages were waiting: %s' % (
+        sum(types.values()), ', '.join('type %d: %d' % t for t in sorted(types.items()))), flush=True)
 
 
 if __name__ == '__main__':

@@ -20,13 +20,20 @@
  *   REQBUFS storms: -n rounds of 32 buffers and none, on both queues;
  *   many opens at once (-o N) and close() of each in another state
  *     (fresh, formats set, buffers allocated, OUTPUT streaming).
+ * -S ROUNDS instead: a storm of control messages for a daemon that reads
+ *   none (tests/e2e/hostile.sh stops it): ROUNDS seeks (STREAMOFF/
+ *   STREAMON(OUTPUT): a FLUSH each), CAPTURE restarts (a CAPTURE_RESET
+ *   each) and streams opened and closed on a second file; then prints the
+ *   messages waiting for the daemon (/sys/class/misc/daedalus-v4l2/
+ *   queued), which must not grow with ROUNDS (issue 11: they piled up).
  *
- *   hostile-client -d /dev/videoN [-n ROUNDS] [-o OPENS]
+ *   hostile-client -d /dev/videoN [-n ROUNDS] [-o OPENS] [-S ROUNDS]
  *
  * Exit 1 if any request got another answer. */
 
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,19 +119,99 @@ static int open_node(const char *path)
 	return fd;
 }
 
+static unsigned int queued(void)
+{
+	FILE *f = fopen("/sys/class/misc/daedalus-v4l2/queued", "r");
+	unsigned int n = 0;
+
+	if (!f || fscanf(f, "%u", &n) != 1)
+		n = ~0u;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+static void queue_capture(int fd, unsigned int n)
+{
+	struct v4l2_plane planes[VIDEO_MAX_PLANES];
+	struct v4l2_buffer b;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		memset(&b, 0, sizeof(b));
+		memset(planes, 0, sizeof(planes));
+		b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
+		b.memory = V4L2_MEMORY_MMAP;
+		b.index = i;
+		b.m.planes = planes;
+		b.length = VIDEO_MAX_PLANES;
+		xioctl(fd, VIDIOC_QBUF, &b);
+	}
+}
+
+/* control messages for a daemon that reads none */
+static int storm(const char *path, unsigned int rounds)
+{
+	const unsigned int out = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE;
+	const unsigned int cap = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
+	unsigned int i, before, after = 0;
+	struct v4l2_format f;
+	int fd = open_node(path), type, r = 0;
+	bool ok;
+
+	set_fmt(fd, out, V4L2_PIX_FMT_VP9, 320, 180, &f);
+	reqbufs(fd, out, 4);
+	type = out;
+	r = xioctl(fd, VIDIOC_STREAMON, &type);
+	reqbufs(fd, cap, 2);
+	before = queued();
+	for (i = 0; i < rounds && !r; i++) {
+		int other = open_node(path);
+
+		type = out;
+		r = xioctl(fd, VIDIOC_STREAMOFF, &type);
+		if (!r)
+			r = xioctl(fd, VIDIOC_STREAMON, &type);
+		/* CAPTURE: its buffers queued (announced, once the stream
+		 * allows), then taken back */
+		type = cap;
+		xioctl(fd, VIDIOC_STREAMON, &type);
+		queue_capture(fd, 2);
+		xioctl(fd, VIDIOC_STREAMOFF, &type);
+		/* a stream opened and closed */
+		set_fmt(other, out, V4L2_PIX_FMT_VP9, 320, 180, &f);
+		reqbufs(other, out, 2);
+		type = out;
+		xioctl(other, VIDIOC_STREAMON, &type);
+		close(other);
+		if (i == 9)
+			after = queued();
+	}
+	/* ~0u: the module says nothing (one before the bound) */
+	ok = !r && before != ~0u && queued() <= after;
+	printf("%s hostile client: %u rounds of seeks, CAPTURE restarts and streams opened and closed for a stopped daemon: %u messages waiting before, %u after 10 rounds, %u after %u%s%s\n",
+	       ok ? "PASS" : "FAIL", i, before, after, queued(), i,
+	       r ? ", " : "", r ? strerror(r) : "");
+	if (!ok)
+		failed++;
+	close(fd);
+	return failed ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const unsigned int out = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE;
 	const unsigned int cap = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
 	const char *path = NULL;
-	unsigned int rounds = 50, opens = 256, i, got;
+	unsigned int rounds = 50, opens = 256, storm_rounds = 0, i, got;
 	struct v4l2_format f;
 	char detail[160];
 	int fd, r, opt, *fds;
 
-	while ((opt = getopt(argc, argv, "d:n:o:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:n:o:S:")) != -1) {
 		switch (opt) {
 		case 'd': path = optarg; break;
+		case 'S': storm_rounds = strtoul(optarg, NULL, 0); break;
 		case 'n': rounds = strtoul(optarg, NULL, 0); break;
 		case 'o': opens = strtoul(optarg, NULL, 0); break;
 		default: goto usage;
@@ -133,6 +220,8 @@ int main(int argc, char **argv)
 	if (!path)
 		goto usage;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (storm_rounds)
+		return storm(path, storm_rounds);
 
 	fd = open_node(path);
 	r = set_fmt(fd, out, V4L2_PIX_FMT_VP9, 1u << 30, 1u << 30, &f);
@@ -208,6 +297,6 @@ int main(int argc, char **argv)
 	return failed ? 1 : 0;
 
 usage:
-	fprintf(stderr, "usage: hostile-client -d /dev/videoN [-n ROUNDS] [-o OPENS]\n");
+	fprintf(stderr, "usage: hostile-client -d /dev/videoN [-n ROUNDS] [-o OPENS] [-S ROUNDS]\n");
 	return 2;
 }
