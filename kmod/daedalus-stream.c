@@ -85,7 +85,8 @@ static u16 qmsg_type(const struct daedalus_qmsg *qm)
  * end up where @new alone takes it.  A later FLUSH replaces an earlier one
  * (the latest epoch is the one that counts); a CAPTURE_RESET replaces the
  * announcements and resets before it (all of older generations); a
- * STREAM_CLOSE replaces every control message of its stream.  DECODEs are
+ * STREAM_CLOSE replaces every control message of its stream but its OPEN
+ * and an earlier CLOSE (see queue_locked() for the OPEN).  DECODEs are
  * never dropped here (they own OUTPUT buffers; FLUSH and STREAM_CLOSE
  * purge them first, daedalus_purge_stream()).
  */
@@ -104,7 +105,13 @@ static bool supersedes(const struct daedalus_qmsg *new,
 		return type == DAEDALUS_MSG_CAPTURE_RESET ||
 		       type == DAEDALUS_MSG_CAPTURE_BUFFER;
 	case DAEDALUS_MSG_STREAM_CLOSE:
-		return type != DAEDALUS_MSG_STREAM_OPEN;
+		/*
+		 * not an earlier CLOSE: a file keeps its stream id across
+		 * the streams set up on it, and the daemon must close the
+		 * one it knows (OPEN, CLOSE, OPEN, CLOSE)
+		 */
+		return type != DAEDALUS_MSG_STREAM_OPEN &&
+		       type != DAEDALUS_MSG_STREAM_CLOSE;
 	default:
 		return false;
 	}
@@ -123,6 +130,16 @@ static bool queue_locked(struct daedalus_daemon *d, struct daedalus_qmsg *qm)
 	struct daedalus_qmsg *old, *tmp, *open = NULL;
 	bool decodes = false;
 
+	switch (qmsg_type(qm)) {
+	case DAEDALUS_MSG_FLUSH:
+	case DAEDALUS_MSG_CAPTURE_RESET:
+	case DAEDALUS_MSG_STREAM_CLOSE:
+		break;
+	default:
+		/* supersedes nothing: no walk of the queue (every DECODE) */
+		list_add_tail(&qm->node, &d->msgs);
+		return true;
+	}
 	list_for_each_entry_safe(old, tmp, &d->msgs, node) {
 		if (old->stream_id != qm->stream_id)
 			continue;

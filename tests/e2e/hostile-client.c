@@ -21,13 +21,15 @@
  *   many opens at once (-o N) and close() of each in another state
  *     (fresh, formats set, buffers allocated, OUTPUT streaming).
  * -S ROUNDS instead: a storm of control messages for a daemon that reads
- *   none (tests/e2e/hostile.sh stops it): ROUNDS seeks (STREAMOFF/
+ *   none (-p PID: the daemon, which this stops with SIGSTOP once it has
+ *   read the first stream's STREAM_OPEN): ROUNDS seeks (STREAMOFF/
  *   STREAMON(OUTPUT): a FLUSH each), CAPTURE restarts (a CAPTURE_RESET
+ *   each), new streams on the same file (a STREAM_CLOSE and a STREAM_OPEN
  *   each) and streams opened and closed on a second file; then prints the
  *   messages waiting for the daemon (/sys/class/misc/daedalus-v4l2/
  *   queued), which must not grow with ROUNDS (issue 11: they piled up).
  *
- *   hostile-client -d /dev/videoN [-n ROUNDS] [-o OPENS] [-S ROUNDS]
+ *   hostile-client -d /dev/videoN [-n ROUNDS] [-o OPENS] [-S ROUNDS [-p PID]]
  *
  * Exit 1 if any request got another answer. */
 
@@ -35,6 +37,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,8 +152,10 @@ static void queue_capture(int fd, unsigned int n)
 	}
 }
 
-/* control messages for a daemon that reads none */
-static int storm(const char *path, unsigned int rounds)
+/* control messages for a daemon that reads none: @pid, stopped here once
+ * it has read the first stream's STREAM_OPEN (so that it knows a stream
+ * the storm then closes and sets up anew, again and again) */
+static int storm(const char *path, unsigned int rounds, pid_t pid)
 {
 	const unsigned int out = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE;
 	const unsigned int cap = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
@@ -163,11 +168,17 @@ static int storm(const char *path, unsigned int rounds)
 	reqbufs(fd, out, 4);
 	type = out;
 	r = xioctl(fd, VIDIOC_STREAMON, &type);
+	if (pid > 0) {
+		for (i = 0; i < 300 && queued(); i++)
+			usleep(100000);
+		kill(pid, SIGSTOP);
+	}
 	reqbufs(fd, cap, 2);
 	before = queued();
 	for (i = 0; i < rounds && !r; i++) {
 		int other = open_node(path);
 
+		/* a seek */
 		type = out;
 		r = xioctl(fd, VIDIOC_STREAMOFF, &type);
 		if (!r)
@@ -178,10 +189,19 @@ static int storm(const char *path, unsigned int rounds)
 		xioctl(fd, VIDIOC_STREAMON, &type);
 		queue_capture(fd, 2);
 		xioctl(fd, VIDIOC_STREAMOFF, &type);
-		/* a stream opened and closed */
+		/* a new stream on the same file: STREAM_CLOSE, STREAM_OPEN */
+		type = out;
+		xioctl(fd, VIDIOC_STREAMOFF, &type);
+		reqbufs(fd, out, 0);
+		reqbufs(fd, cap, 0);
+		set_fmt(fd, out, V4L2_PIX_FMT_VP9, 320, 180, &f);
+		reqbufs(fd, out, 4);
+		if (!r)
+			r = xioctl(fd, VIDIOC_STREAMON, &type);
+		reqbufs(fd, cap, 2);
+		/* a stream opened and closed on another file */
 		set_fmt(other, out, V4L2_PIX_FMT_VP9, 320, 180, &f);
 		reqbufs(other, out, 2);
-		type = out;
 		xioctl(other, VIDIOC_STREAMON, &type);
 		close(other);
 		if (i == 9)
@@ -189,7 +209,7 @@ static int storm(const char *path, unsigned int rounds)
 	}
 	/* ~0u: the module says nothing (one before the bound) */
 	ok = !r && before != ~0u && queued() <= after;
-	printf("%s hostile client: %u rounds of seeks, CAPTURE restarts and streams opened and closed for a stopped daemon: %u messages waiting before, %u after 10 rounds, %u after %u%s%s\n",
+	printf("%s hostile client: %u rounds of seeks, CAPTURE restarts, new streams on the same file and streams opened and closed on another, for a stopped daemon: %u messages waiting before, %u after 10 rounds, %u after %u%s%s\n",
 	       ok ? "PASS" : "FAIL", i, before, after, queued(), i,
 	       r ? ", " : "", r ? strerror(r) : "");
 	if (!ok)
@@ -204,14 +224,16 @@ int main(int argc, char **argv)
 	const unsigned int cap = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
 	const char *path = NULL;
 	unsigned int rounds = 50, opens = 256, storm_rounds = 0, i, got;
+	pid_t pid = 0;
 	struct v4l2_format f;
 	char detail[160];
 	int fd, r, opt, *fds;
 
-	while ((opt = getopt(argc, argv, "d:n:o:S:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:n:o:S:p:")) != -1) {
 		switch (opt) {
 		case 'd': path = optarg; break;
 		case 'S': storm_rounds = strtoul(optarg, NULL, 0); break;
+		case 'p': pid = strtol(optarg, NULL, 0); break;
 		case 'n': rounds = strtoul(optarg, NULL, 0); break;
 		case 'o': opens = strtoul(optarg, NULL, 0); break;
 		default: goto usage;
@@ -221,7 +243,7 @@ int main(int argc, char **argv)
 		goto usage;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (storm_rounds)
-		return storm(path, storm_rounds);
+		return storm(path, storm_rounds, pid);
 
 	fd = open_node(path);
 	r = set_fmt(fd, out, V4L2_PIX_FMT_VP9, 1u << 30, 1u << 30, &f);
@@ -297,6 +319,6 @@ int main(int argc, char **argv)
 	return failed ? 1 : 0;
 
 usage:
-	fprintf(stderr, "usage: hostile-client -d /dev/videoN [-n ROUNDS] [-o OPENS] [-S ROUNDS]\n");
+	fprintf(stderr, "usage: hostile-client -d /dev/videoN [-n ROUNDS] [-o OPENS] [-S ROUNDS [-p PID]]\n");
 	return 2;
 }

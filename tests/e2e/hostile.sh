@@ -14,11 +14,12 @@
 #   3. hostile-daemon fuzzing FUZZ (default 50000) messages and EXPBUFs
 #      while clients stream, once with seed 1 and once with a random seed
 #      (said in its output; 10^5 in all): every client ends by itself;
-#   4. daedalusd, stopped (SIGSTOP) while hostile-client storms it with
-#      control messages (seeks, CAPTURE restarts, streams opened and
-#      closed): the messages waiting for it stay bounded (the kernel drops
-#      those a later one makes pointless); continued, the clip decodes
-#      bit-exactly.
+#   4. daedalusd, stopped (SIGSTOP) once it has read a stream's
+#      STREAM_OPEN, while hostile-client storms it with control messages
+#      (seeks, CAPTURE restarts, new streams on the same file, streams
+#      opened and closed on another): the messages waiting for it stay
+#      bounded (the kernel drops those a later one makes pointless);
+#      continued, the clip decodes bit-exactly.
 # "Ends by itself": within 120 s, no timeout kill; the module's watchdog
 # is 3 s while fuzzing, so that a daemon that answers nothing for a stream
 # fails it (30 s during the targeted attacks, which take a few seconds per
@@ -127,20 +128,21 @@ for seed in 1 "$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')"; do
 	echo "hostile: fuzzing with seed $seed took $((SECONDS - t)) s"
 done
 
-# 4. a real daemon, stopped (SIGSTOP) while a client storms it with seeks,
-# CAPTURE restarts and streams opened and closed: the messages waiting for
-# it stay as many as after the first rounds; continued (SIGCONT), the node
-# decodes as before (with the usual watchdog: the decoder's plugin loads
-# at the first stream)
+# 4. a real daemon, stopped (SIGSTOP, by hostile-client once the daemon
+# has read its first stream's STREAM_OPEN) while the client storms it: the
+# messages waiting for it stay as many as after the first rounds;
+# continued (SIGCONT), the node decodes as before (with the usual
+# watchdog: the decoder's plugin loads at the first stream)
 echo "$wd_ms" > "$wd"
 "$DAEDALUS_BUILD_DIR/daemon-elements/daedalusd" > "$res/daedalusd.log" 2>&1 &
 daemon=$!
 if wait_connected 1 60; then
-	kill -STOP "$daemon"
-	timeout -k 5 300 "$bin/hostile-client" -d "$node" -S 200 > "$res/storm.log" 2>&1
+	t=$SECONDS
+	timeout -k 5 300 "$bin/hostile-client" -d "$node" -S 100 -p "$daemon" > "$res/storm.log" 2>&1
 	rc=$?
 	cat "$res/storm.log"
 	[ $rc -eq 0 ] || fail "hostile-client storm: exit $rc"
+	echo "hostile: the storm took $((SECONDS - t)) s"
 	kill -CONT "$daemon"
 	if timeout -k 5 120 "$bin/dec-client" -d "$node" -c VP90 -i "$clip/clip.hdr" \
 		-o "$res/after.md5" > "$res/after.log" 2>&1; then
