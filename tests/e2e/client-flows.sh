@@ -38,7 +38,7 @@
 #     first drain's DRAIN_DONE, and the second drain's LAST must come
 #     after their frames;
 #   - VP9, and H.264 in NV12M, with DMABUF CAPTURE buffers that get other
-#     dma-bufs at every QBUF (defect 6), where vicodec can export them.
+#     dma-bufs at every QBUF (defect 6), exported by vicodec or vivid.
 # One PASS/FAIL line per check; exits non-zero on any FAIL.
 set -uo pipefail
 clips=${1:?usage: client-flows.sh CLIPSDIR RESULTDIR}
@@ -131,22 +131,35 @@ if [[ " $offered " == *" VP90 "* && " $offered " == *" H264 "* ]]; then
 fi
 # DMABUF CAPTURE with other dma-bufs at every QBUF (defect 6: the daemon
 # kept writing into the first dma-buf of an index), exported by vicodec's
-# encoder where the kernel has it (our debug kernels; Debian's has no
-# v4l2-mem2mem, nor udmabuf or dma-heaps)
-if modprobe_ vicodec multiplanar=1; then
-	enc=
+# encoder where the kernel has it (our debug kernels), else by a vivid
+# video output node (Debian's kernel: no vicodec, udmabuf or dma-heaps);
+# dec-client takes them from the exporter's OUTPUT queue
+exporter_node() { # NAME: the first video node called NAME
+	local d
 	for d in /sys/class/video4linux/video*; do
-		[ "$(cat "$d/name")" = stateful-encoder ] && enc=/dev/$(basename "$d")
+		[ "$(cat "$d/name")" = "$1" ] && { echo "/dev/$(basename "$d")"; return 0; }
 	done
-	if [ -z "$enc" ]; then
+	return 1
+}
+exporter='' unload=''
+if modprobe_ vicodec multiplanar=1; then
+	unload=vicodec
+	exporter=$(exporter_node stateful-encoder) ||
 		fail "dec-client dmabuf: vicodec registered no stateful-encoder"
-	else
-		[[ " $offered " == *" VP90 "* ]] && flow vp9 dmabuf -D "$enc"
-		[[ " $offered " == *" H264 "* ]] && flow h264 dmabuf-NM12 -D "$enc" -f NM12
+elif modprobe_ vivid n_devs=1 node_types=0x100 multiplanar=2; then
+	unload=vivid
+	exporter=$(exporter_node vivid-000-vid-out) ||
+		fail "dec-client dmabuf: vivid registered no video output node"
+fi
+if [ -n "$unload" ]; then
+	if [ -n "$exporter" ]; then
+		echo "client-flows: dma-bufs from $exporter ($unload)"
+		[[ " $offered " == *" VP90 "* ]] && flow vp9 dmabuf -D "$exporter"
+		[[ " $offered " == *" H264 "* ]] && flow h264 dmabuf-NM12 -D "$exporter" -f NM12
 	fi
-	modprobe_ -r vicodec
+	modprobe_ -r "$unload"
 else
-	echo "NOTE client-flows: no dma-buf exporter (vicodec) on $(uname -r): DMABUF not tested here"
+	echo "NOTE client-flows: no dma-buf exporter (vicodec, vivid) on $(uname -r): DMABUF not tested here"
 fi
 
 echo "client-flows: $passed passed, $fails failed"
