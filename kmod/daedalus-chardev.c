@@ -236,43 +236,6 @@ static struct daedalus_ctx *find_ctx(struct daedalus_dev *dev, u64 stream_id)
 	return found;
 }
 
-/*
- * The daemon gave up on a stream: it fails, and the daemon gets its
- * STREAM_CLOSE, as for the watchdog, so that it tears its side down now
- * (not at a STREAM_OPEN the client may never send: one that the client
- * closes again before the daemon reads it goes with its CLOSE unread, see
- * queue_locked()).
- */
-static int handle_stream_error(struct daedalus_ctx *ctx,
-			       const struct daedalus_msg_stream_error *m)
-{
-	struct daedalus_qmsg *qm, *dm, *tmp;
-	LIST_HEAD(dead);
-
-	if (m->reserved || m->error >= 0 || m->error < -MAX_ERRNO)
-		return -EINVAL;
-	v4l2_warn(&ctx->dev->v4l2_dev, "stream %llu failed in the daemon: %d\n",
-		  ctx->stream_id, m->error);
-	qm = daedalus_msg_alloc(DAEDALUS_MSG_STREAM_CLOSE, ctx->stream_id,
-				sizeof(struct daedalus_msg_stream_close));
-	spin_lock(&ctx->lock);
-	if (ctx->opened && !ctx->closed) {
-		daedalus_sm_fail_locked(ctx);
-		vb2_queue_error(&ctx->out_q);
-		/* the daemon's pipeline for it is of no use any more */
-		daedalus_take_stream_decodes(ctx->dev, ctx->stream_id, &dead);
-		if (qm)
-			daedalus_send(ctx->dev, qm, ctx->conn_seq);
-		qm = NULL;
-	}
-	spin_unlock(&ctx->lock);
-	if (qm)
-		daedalus_msg_free(qm);
-	list_for_each_entry_safe(dm, tmp, &dead, node)
-		daedalus_msg_free(dm);
-	return 0;
-}
-
 static const size_t in_msg_size[] = {
 	[DAEDALUS_MSG_CONSUMED & 0xff] = sizeof(struct daedalus_msg_consumed),
 	[DAEDALUS_MSG_FORMAT & 0xff] = sizeof(struct daedalus_msg_format),
@@ -340,7 +303,7 @@ static int dispatch(struct daedalus_daemon *d, const void *msg, size_t count)
 			ret = daedalus_handle_drain_done(ctx, msg);
 			break;
 		case DAEDALUS_MSG_STREAM_ERROR:
-			ret = handle_stream_error(ctx, msg);
+			ret = daedalus_handle_stream_error(ctx, msg);
 			break;
 		}
 	}

@@ -18,6 +18,26 @@
 
 /* ---- watchdog ---------------------------------------------------------- */
 
+/*
+ * Fail @ctx's stream and queue @close, its STREAM_CLOSE (NULL when out of
+ * memory: the stream fails all the same), so that the daemon tears its
+ * side down now: the watchdog's end of a stream, and the answer to a
+ * daemon's STREAM_ERROR.  The stream's unread DECODEs go to @dead, for the
+ * caller to free after unlocking (vfree() may sleep).
+ * Context: ctx->lock held.
+ */
+static void fail_close_locked(struct daedalus_ctx *ctx,
+			      struct daedalus_qmsg *close,
+			      struct list_head *dead)
+{
+	daedalus_sm_fail_locked(ctx);
+	vb2_queue_error(&ctx->out_q);
+	/* the daemon's pipeline for it is of no use any more */
+	daedalus_take_stream_decodes(ctx->dev, ctx->stream_id, dead);
+	if (close)
+		daedalus_send(ctx->dev, close, ctx->conn_seq);
+}
+
 void daedalus_watchdog(struct work_struct *work)
 {
 	struct daedalus_ctx *ctx = container_of(to_delayed_work(work),
@@ -51,14 +71,7 @@ retry:
 		goto retry;
 	}
 	if (fire) {
-		u64 seq = ctx->conn_seq;
-
-		daedalus_sm_fail_locked(ctx);
-		vb2_queue_error(&ctx->out_q);
-		/* the daemon's pipeline for it is of no use any more */
-		daedalus_take_stream_decodes(ctx->dev, ctx->stream_id, &dead);
-		if (qm)
-			daedalus_send(ctx->dev, qm, seq);
+		fail_close_locked(ctx, qm, &dead);
 		qm = NULL;
 		again = false;
 	}
@@ -412,6 +425,44 @@ void daedalus_fail_stream(struct daedalus_ctx *ctx, u64 conn_seq)
 		vb2_queue_error(&ctx->out_q);
 	}
 	spin_unlock(&ctx->lock);
+}
+
+/**
+ * daedalus_handle_stream_error() - the daemon gave up on a stream
+ * @ctx: the stream
+ * @m: the daemon's STREAM_ERROR
+ *
+ * The stream fails, and the daemon gets its STREAM_CLOSE, as from the
+ * watchdog, so that it tears its side down now (not at a STREAM_OPEN the
+ * client may never send: one the client closes again before the daemon
+ * reads it goes with its CLOSE unread, see queue_locked()).
+ *
+ * Context: process (the daemon's write()); takes ctx->lock.
+ * Return: 0, or -EINVAL for a malformed message.
+ */
+int daedalus_handle_stream_error(struct daedalus_ctx *ctx,
+				 const struct daedalus_msg_stream_error *m)
+{
+	struct daedalus_qmsg *qm, *dm, *tmp;
+	LIST_HEAD(dead);
+
+	if (m->reserved || m->error >= 0 || m->error < -MAX_ERRNO)
+		return -EINVAL;
+	v4l2_warn(&ctx->dev->v4l2_dev, "stream %llu failed in the daemon: %d\n",
+		  ctx->stream_id, m->error);
+	qm = daedalus_msg_alloc(DAEDALUS_MSG_STREAM_CLOSE, ctx->stream_id,
+				sizeof(struct daedalus_msg_stream_close));
+	spin_lock(&ctx->lock);
+	if (ctx->opened && !ctx->closed) {
+		fail_close_locked(ctx, qm, &dead);
+		qm = NULL;
+	}
+	spin_unlock(&ctx->lock);
+	if (qm)
+		daedalus_msg_free(qm);
+	list_for_each_entry_safe(dm, tmp, &dead, node)
+		daedalus_msg_free(dm);
+	return 0;
 }
 
 /**

@@ -81,7 +81,8 @@ static u16 qmsg_type(const struct daedalus_qmsg *qm)
 }
 
 /*
- * Whether queueing @new makes the unread @old pointless: the daemon would
+ * Whether queueing @new makes the unread @old of the same stream (the
+ * caller, queue_locked(), compares the ids) pointless: the daemon would
  * end up where @new alone takes it.  A later FLUSH replaces an earlier one
  * (the latest epoch is the one that counts); a CAPTURE_RESET replaces the
  * announcements and resets before it (all of older generations); a
@@ -95,8 +96,7 @@ static bool supersedes(const struct daedalus_qmsg *new,
 {
 	u16 type = qmsg_type(old);
 
-	if (!new->stream_id || old->stream_id != new->stream_id ||
-	    type == DAEDALUS_MSG_DECODE)
+	if (type == DAEDALUS_MSG_DECODE)
 		return false;
 	switch (qmsg_type(new)) {
 	case DAEDALUS_MSG_FLUSH:

@@ -472,6 +472,8 @@ int daedalus_handle_frame(struct daedalus_ctx *ctx,
 			  const struct daedalus_msg_frame *m);
 int daedalus_handle_drain_done(struct daedalus_ctx *ctx,
 			       const struct daedalus_msg_epoch *m);
+int daedalus_handle_stream_error(struct daedalus_ctx *ctx,
+				 const struct daedalus_msg_stream_error *m);
 void daedalus_fail_stream(struct daedalus_ctx *ctx, u64 conn_seq);
 struct dma_buf *daedalus_expbuf(struct daedalus_ctx *ctx,
 				const struct daedalus_expbuf *eb);
