@@ -27,15 +27,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$res"
 # shellcheck source=tests/e2e/lib.sh
 . "$here/lib.sh"
-connected=/sys/class/misc/daedalus-v4l2/connected
-wait_connected() { # 1 or 0, seconds
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		[ "$(cat "$connected")" = "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 declare -A libav=(
 	[vp9]='vp9parse ! avdec_vp9' [vp8]='avdec_vp8'

@@ -88,10 +88,12 @@ static unsigned int passed, failed;
 static uint64_t fuzz_total, fuzz_left, fuzz_writes, fuzz_accepted, expbufs;
 static uint64_t rng;
 static volatile sig_atomic_t stop;
+/* the last message of each type the kernel took, for the fuzzer to mutate:
+ * CONSUMED, FORMAT, FRAME, DRAIN_DONE (types 0x101 to 0x104), see send_kept() */
 static union {
+	struct daedalus_msg_consumed consumed;
 	struct daedalus_msg_format format;
 	struct daedalus_msg_frame frame;
-	struct daedalus_msg_consumed consumed;
 	struct daedalus_msg_epoch drain_done;
 	unsigned char bytes[512];
 } last_good[4];
@@ -115,6 +117,18 @@ static int send_msg(void *msg, size_t count)
 	ssize_t n = write(dev, msg, count);
 
 	return n < 0 ? errno : 0;
+}
+
+/* send_msg(), keeping a message the kernel took in last_good */
+static int send_kept(void *msg, size_t count)
+{
+	const struct daedalus_msg_hdr *h = msg;
+	unsigned int slot = h->type - DAEDALUS_MSG_CONSUMED;
+	int err = send_msg(msg, count);
+
+	if (!err && slot < 4 && count <= sizeof(last_good[0]))
+		memcpy(&last_good[slot], msg, count);
+	return err;
 }
 
 static void expect(const char *what, int got, int want)
@@ -417,8 +431,7 @@ static void serve_frames(struct stream *s)
 			close(fd);
 		}
 		frame_msg(&f, s, &h->info, s->cookies[0], s->cookie_epoch[0]);
-		send_msg(&f, sizeof(f));
-		memcpy(&last_good[1], &f, sizeof(f));
+		send_kept(&f, sizeof(f));
 		h->held = false;
 		s->n_cookies--;
 		memmove(s->cookies, s->cookies + 1, s->n_cookies * sizeof(s->cookies[0]));
@@ -437,10 +450,8 @@ static void send_format(struct stream *s)
 	m.height = m.visible_height = height;
 	m.min_buffers = 4;
 	m.bit_depth = 8;
-	if (send_msg(&m, sizeof(m)) == 0) {
+	if (send_kept(&m, sizeof(m)) == 0)
 		s->formatted = true;
-		memcpy(&last_good[0], &m, sizeof(m));
-	}
 }
 
 /* one random or mutated message, or an EXPBUF */
@@ -544,8 +555,7 @@ static void handle(unsigned char *buf, size_t len)
 		hdr(&c.hdr, sizeof(c), DAEDALUS_MSG_CONSUMED, s->id);
 		c.cookie = m->cookie;
 		c.epoch = m->epoch;
-		if (send_msg(&c, sizeof(c)) == 0)
-			memcpy(&last_good[2], &c, sizeof(c));
+		send_kept(&c, sizeof(c));
 		serve_frames(s);
 		break;
 	}
@@ -560,8 +570,7 @@ static void handle(unsigned char *buf, size_t len)
 		s->n_cookies = 0;
 		hdr(&d.hdr, sizeof(d), DAEDALUS_MSG_DRAIN_DONE, s->id);
 		d.epoch = m->epoch;
-		if (send_msg(&d, sizeof(d)) == 0)
-			memcpy(&last_good[3], &d, sizeof(d));
+		send_kept(&d, sizeof(d));
 		break;
 	}
 	case DAEDALUS_MSG_FLUSH: {

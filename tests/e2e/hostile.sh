@@ -34,20 +34,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$res"
 bin=${DAEDALUS_BUILD_DIR:?}/tests/e2e
 node=$("$here/find-node.sh") || exit 1
-connected=/sys/class/misc/daedalus-v4l2/connected
 wd=/sys/module/daedalus_v4l2/parameters/watchdog_ms
 wd_ms=$(cat "$wd")
 trap 'echo "$wd_ms" > "$wd"' EXIT
 clip=$clips/vp9
 size=$(cat "$clip/clip.size")
-wait_connected() { # 1 or 0, seconds
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		[ "$(cat "$connected")" = "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # client NAME: one dec-client on the VP9 clip in the background, its pid
 # in $client_pid; its own watchdog (-T) beyond the timeout, so that a
 # client the node hangs is seen as such

@@ -5,6 +5,17 @@ passed=0 fails=0
 pass() { echo "PASS $*"; passed=$((passed + 1)); }
 fail() { echo "FAIL $*"; fails=$((fails + 1)); }
 
+# wait_connected 1|0 SECONDS: until a daemon is connected (1) or none is
+# (0), at most SECONDS; status 1 if it did not come to that
+wait_connected() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		[ "$(cat /sys/class/misc/daedalus-v4l2/connected)" = "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # offered_fourccs NODE: the coded fourccs NODE offers, space-separated
 offered_fourccs() {
 	v4l2-ctl -d "$1" --list-formats-out | sed -n "s/.*\[[0-9]*\]: '\(....\)'.*/\1/p" | tr '\n' ' '
