@@ -23,6 +23,14 @@
  * state changes and the last-sample all off: every frame is rendered
  * exactly once, as soon as it arrives.
  *
+ * With #GstDaedalusSink:zero-copy, the sink proposes a
+ * #GstDaedalusCapturePool over the client's CAPTURE buffers for the stream
+ * it knows (its `stream` property, which daedalusd sets, or the one it
+ * served last).  A decoder that renders into downstream buffers (avdec's
+ * direct rendering) then writes its frames straight into them, and the
+ * sink only names them in a FRAME.  Frames in any other memory are copied
+ * as before.
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 daedalussrc ! vp9parse ! avdec_vp9 ! daedalussink
@@ -44,6 +52,7 @@
 #include "gstdaedalusconnection.h"
 #include "gstdaedalusformat.h"
 #include "gstdaedalusmeta.h"
+#include "gstdaedaluspool.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_daedalus_sink_debug);
 #define GST_CAT_DEFAULT gst_daedalus_sink_debug
@@ -53,6 +62,7 @@ struct _GstDaedalusSink
   GstBaseSink parent;
 
   GstDaedalusElementProps props;
+  gboolean zero_copy;           /* object lock */
 
   /* between start and stop */
   GstDaedalusConnection *conn;
@@ -69,7 +79,16 @@ struct _GstDaedalusSink
   GstVideoConverter *convert;
   GstVideoInfo convert_in;
   GstVideoInfo convert_out;
+  GstBufferPool *pool;          /* proposed last, for pool_stream */
+  GstDaedalusStream *pool_stream;
 };
+
+enum
+{
+  PROP_ZERO_COPY = 100,         /* after GstDaedalusElementProps' */
+};
+
+#define DEFAULT_ZERO_COPY FALSE
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK,
@@ -87,6 +106,12 @@ gst_daedalus_sink_set_property (GObject * object, guint prop_id,
 {
   GstDaedalusSink *self = GST_DAEDALUS_SINK (object);
 
+  if (prop_id == PROP_ZERO_COPY) {
+    GST_OBJECT_LOCK (self);
+    self->zero_copy = g_value_get_boolean (value);
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
   gst_daedalus_element_set_property (object, &self->props, prop_id, value,
       pspec);
 }
@@ -97,6 +122,12 @@ gst_daedalus_sink_get_property (GObject * object, guint prop_id,
 {
   GstDaedalusSink *self = GST_DAEDALUS_SINK (object);
 
+  if (prop_id == PROP_ZERO_COPY) {
+    GST_OBJECT_LOCK (self);
+    g_value_set_boolean (value, self->zero_copy);
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
   gst_daedalus_element_get_property (object, &self->props, prop_id, value,
       pspec);
 }
@@ -121,6 +152,8 @@ gst_daedalus_sink_stop (GstBaseSink * bsink)
   GstDaedalusSink *self = GST_DAEDALUS_SINK (bsink);
 
   g_clear_pointer (&self->convert, gst_video_converter_free);
+  gst_clear_object (&self->pool);
+  gst_clear_object (&self->pool_stream);
   gst_clear_object (&self->stream);
   gst_clear_object (&self->format_stream);
   g_clear_object (&self->cancellable);
@@ -159,13 +192,6 @@ gst_daedalus_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   self->have_info = TRUE;
   /* FORMAT again with the next frame */
   gst_clear_object (&self->format_stream);
-  return TRUE;
-}
-
-static gboolean
-gst_daedalus_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
-{
-  gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
   return TRUE;
 }
 
@@ -268,67 +294,13 @@ static GstBuffer *
 wrap_capture_buffer (GstDaedalusSink * self, GstDaedalusStream * stream,
     GstDaedalusCaptureBuffer * cbuf, GstVideoInfo * out_info)
 {
-  const struct daedalus_msg_capture_buffer *ci = &cbuf->info;
-  gsize base[DAEDALUS_MAX_PLANES], total = 0;
-  GstVideoFormat format;
   GError *err = NULL;
-  GstBuffer *buf;
-  guint i, n_planes, n_mem;
+  GstBuffer *buf = NULL;
 
-  format = gst_daedalus_raw_to_video_format (ci->pixelformat, &n_mem);
-  if (format == GST_VIDEO_FORMAT_UNKNOWN || n_mem != ci->num_mem_planes) {
-    GST_WARNING_OBJECT (self, "cannot write %" GST_FOURCC_FORMAT
-        " in %u planes", GST_FOURCC_ARGS (ci->pixelformat), ci->num_mem_planes);
-    return NULL;
-  }
-
-  gst_video_info_set_format (out_info, format,
-      GST_VIDEO_INFO_WIDTH (&self->in_info),
-      GST_VIDEO_INFO_HEIGHT (&self->in_info));
-  /* only the memory layout differs from the decoded frame */
-  out_info->colorimetry = self->in_info.colorimetry;
-  out_info->chroma_site = self->in_info.chroma_site;
-  out_info->interlace_mode = self->in_info.interlace_mode;
-  out_info->par_n = self->in_info.par_n;
-  out_info->par_d = self->in_info.par_d;
-  out_info->fps_n = self->in_info.fps_n;
-  out_info->fps_d = self->in_info.fps_d;
-  n_planes = GST_VIDEO_INFO_N_PLANES (out_info);
-  if (ci->num_color_planes < n_planes) {
-    GST_WARNING_OBJECT (self, "%u colour planes, need %u",
-        ci->num_color_planes, n_planes);
-    return NULL;
-  }
-
-  for (i = 0; i < ci->num_mem_planes; i++) {
-    base[i] = total;
-    total += ci->mem_plane_length[i];
-  }
-  for (i = 0; i < n_planes; i++) {
-    const struct daedalus_color_plane *cp = &ci->color_planes[i];
-    gint comp[GST_VIDEO_MAX_COMPONENTS];
-    guint64 end;
-
-    gst_video_format_info_component (out_info->finfo, i, comp);
-    end = cp->offset + (guint64) cp->stride *
-        GST_VIDEO_INFO_COMP_HEIGHT (out_info, comp[0]);
-    /* never write past the plane, whatever the frame size says */
-    if (cp->mem_plane >= ci->num_mem_planes ||
-        end > ci->mem_plane_length[cp->mem_plane] ||
-        cp->stride < (guint) GST_VIDEO_INFO_COMP_WIDTH (out_info, comp[0]) *
-        GST_VIDEO_INFO_COMP_PSTRIDE (out_info, comp[0])) {
-      GST_WARNING_OBJECT (self, "plane %u (offset %u stride %u) does not "
-          "fit a %dx%d frame", i, cp->offset, cp->stride,
-          GST_VIDEO_INFO_WIDTH (out_info), GST_VIDEO_INFO_HEIGHT (out_info));
-      return NULL;
-    }
-    out_info->offset[i] = base[cp->mem_plane] + cp->offset;
-    out_info->stride[i] = cp->stride;
-  }
-  out_info->size = total;
-
-  buf = gst_daedalus_stream_wrap_capture_buffer (stream, cbuf, out_info,
-      &err);
+  if (gst_daedalus_capture_layout_info (&cbuf->info, &self->in_info,
+          out_info, &err))
+    buf = gst_daedalus_stream_wrap_capture_buffer (stream, cbuf, out_info,
+        &err);
   if (!buf) {
     GST_WARNING_OBJECT (self, "%s", err->message);
     g_error_free (err);
@@ -373,6 +345,100 @@ copy_frame (GstDaedalusSink * self, GstVideoFrame * in, GstVideoFrame * out)
   return TRUE;
 }
 
+/* FORMAT for the current caps to @stream, once.  Returns GST_FLOW_OK when
+ * it was taken, GST_FLOW_CUSTOM_SUCCESS when the stream failed or closed
+ * meanwhile (its frames are dropped), GST_FLOW_ERROR when refused (said
+ * why). */
+static GstFlowReturn
+ensure_format (GstDaedalusSink * self, GstDaedalusStream * stream)
+{
+  gint ret;
+
+  if (self->format_stream == stream)
+    return GST_FLOW_OK;
+  ret = send_format (self, stream);
+  if (ret == -EINVAL)
+    return GST_FLOW_ERROR;
+  if (ret < 0) {
+    GST_DEBUG_OBJECT (self, "FORMAT not taken (%s)", g_strerror (-ret));
+    return GST_FLOW_CUSTOM_SUCCESS;
+  }
+  gst_object_replace ((GstObject **) & self->format_stream,
+      (GstObject *) stream);
+  return GST_FLOW_OK;
+}
+
+/* The decoder asks where to render: with zero-copy, into the client's
+ * CAPTURE buffers of the stream known now.  FORMAT goes first: the client
+ * allocates them once it has it. */
+static gboolean
+gst_daedalus_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
+{
+  GstDaedalusSink *self = GST_DAEDALUS_SINK (bsink);
+  GstDaedalusStream *stream = NULL;
+  GstStructure *config;
+  gboolean zero_copy;
+  GstVideoInfo info;
+  GstCaps *caps;
+
+  gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
+
+  GST_OBJECT_LOCK (self);
+  zero_copy = self->zero_copy;
+  GST_OBJECT_UNLOCK (self);
+  gst_query_parse_allocation (query, &caps, NULL);
+  if (!zero_copy || !caps || !gst_video_info_from_caps (&info, caps) ||
+      !self->have_info || !gst_video_info_is_equal (&info, &self->in_info))
+    return TRUE;
+  stream = eos_stream (self);
+  if (!stream || gst_daedalus_stream_get_connection (stream) != self->conn ||
+      ensure_format (self, stream) != GST_FLOW_OK) {
+    gst_clear_object (&stream);
+    return TRUE;
+  }
+
+  if (!self->pool || self->pool_stream != stream) {
+    gst_clear_object (&self->pool);
+    gst_object_replace ((GstObject **) & self->pool_stream,
+        (GstObject *) stream);
+    self->pool = gst_daedalus_capture_pool_new (stream);
+  }
+  gst_object_unref (stream);
+  if (!gst_buffer_pool_is_active (self->pool)) {
+    config = gst_buffer_pool_get_config (self->pool);
+    gst_buffer_pool_config_set_params (config, caps, info.size, 0, 0);
+    gst_buffer_pool_config_add_option (config,
+        GST_BUFFER_POOL_OPTION_VIDEO_META);
+    if (!gst_buffer_pool_set_config (self->pool, config))
+      return TRUE;
+  }
+  GST_DEBUG_OBJECT (self, "proposing the CAPTURE buffers of stream %"
+      G_GUINT64_FORMAT, gst_daedalus_stream_get_id (self->pool_stream));
+  gst_query_add_allocation_pool (query, self->pool, info.size, 0, 0);
+  return TRUE;
+}
+
+/* @bytesused per memory plane of @ci for a frame of @out_info */
+static void
+fill_bytesused (const struct daedalus_msg_capture_buffer *ci,
+    const GstVideoInfo * out_info, guint32 * bytesused)
+{
+  guint i;
+
+  for (i = 0; i < DAEDALUS_MAX_PLANES; i++)
+    bytesused[i] = 0;
+  for (i = 0; i < GST_VIDEO_INFO_N_PLANES (out_info); i++) {
+    const struct daedalus_color_plane *cp = &ci->color_planes[i];
+    gint comp[GST_VIDEO_MAX_COMPONENTS];
+    guint32 end;
+
+    gst_video_format_info_component (out_info->finfo, i, comp);
+    end = cp->offset + cp->stride *
+        GST_VIDEO_INFO_COMP_HEIGHT (out_info, comp[0]);
+    bytesused[cp->mem_plane] = MAX (bytesused[cp->mem_plane], end);
+  }
+}
+
 /* Writes @inbuf into @cbuf; fills @bytesused per memory plane. */
 static gboolean
 write_frame (GstDaedalusSink * self, GstDaedalusStream * stream,
@@ -383,7 +449,6 @@ write_frame (GstDaedalusSink * self, GstDaedalusStream * stream,
   GstVideoInfo out_info;
   GstBuffer *outbuf;
   gboolean ok;
-  guint i;
 
   /* the library's: no reference taken, it stays mapped */
   outbuf = wrap_capture_buffer (self, stream, cbuf, &out_info);
@@ -404,99 +469,22 @@ write_frame (GstDaedalusSink * self, GstDaedalusStream * stream,
     return FALSE;
   gst_daedalus_stream_count_frame (stream,
       GST_VIDEO_INFO_FORMAT (&self->in_info) !=
-      GST_VIDEO_INFO_FORMAT (&out_info));
-
-  for (i = 0; i < DAEDALUS_MAX_PLANES; i++)
-    bytesused[i] = 0;
-  for (i = 0; i < GST_VIDEO_INFO_N_PLANES (&out_info); i++) {
-    const struct daedalus_color_plane *cp = &ci->color_planes[i];
-    gint comp[GST_VIDEO_MAX_COMPONENTS];
-    guint32 end;
-
-    gst_video_format_info_component (out_info.finfo, i, comp);
-    end = cp->offset + cp->stride *
-        GST_VIDEO_INFO_COMP_HEIGHT (&out_info, comp[0]);
-    bytesused[cp->mem_plane] = MAX (bytesused[cp->mem_plane], end);
-  }
+      GST_VIDEO_INFO_FORMAT (&out_info) ? GST_DAEDALUS_FRAME_CONVERTED :
+      GST_DAEDALUS_FRAME_COPIED);
+  fill_bytesused (ci, &out_info, bytesused);
   return TRUE;
 }
 
+/* Names @cbuf in a FRAME for the frame @buffer of @meta: written into it
+ * by the decoder (@direct), else copied now.  Takes @cbuf. */
 static GstFlowReturn
-gst_daedalus_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
+send_frame (GstDaedalusSink * self, GstDaedalusStream * stream,
+    GstDaedalusMeta * meta, GstBuffer * buffer,
+    GstDaedalusCaptureBuffer * cbuf, gboolean direct)
 {
-  GstDaedalusSink *self = GST_DAEDALUS_SINK (bsink);
   struct daedalus_msg_frame frame = { {0,}, };
-  GstDaedalusCaptureBuffer *cbuf;
-  GstDaedalusWaitResult res;
-  GstDaedalusStream *stream;
-  GstDaedalusMeta *meta;
-  guint64 stream_id;
+  GstVideoInfo out_info;
   gint ret;
-
-  stream_id = gst_daedalus_element_get_stream_id (GST_ELEMENT (self),
-      &self->props);
-  meta = gst_buffer_get_daedalus_meta (buffer);
-  if (!meta || gst_daedalus_stream_get_connection (meta->stream) != self->conn
-      || (stream_id
-          && gst_daedalus_stream_get_id (meta->stream) != stream_id)) {
-    /* said once: a template that loses the meta would say it per frame */
-    if (self->dropped++ == 0)
-      GST_ELEMENT_WARNING (self, STREAM, FAILED,
-          (_("Dropped a decoded frame that belongs to no known stream.")),
-          ("buffer %" GST_PTR_FORMAT " without a GstDaedalusMeta of this "
-              "connection; further ones are dropped without a warning",
-              buffer));
-    else
-      GST_DEBUG_OBJECT (self, "dropped frame %" G_GUINT64_FORMAT " of no "
-          "known stream", self->dropped);
-    return GST_FLOW_OK;
-  }
-  if (meta->replay) {
-    /* fed again after a drain for its references: written already */
-    GST_LOG_OBJECT (self, "dropping the replayed frame of AU %"
-        G_GUINT64_FORMAT, meta->cookie);
-    return GST_FLOW_OK;
-  }
-  stream = meta->stream;
-  if (self->stream != stream)
-    gst_object_replace ((GstObject **) & self->stream, (GstObject *) stream);
-  if (!self->have_info) {
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL), ("no caps"));
-    return GST_FLOW_NOT_NEGOTIATED;
-  }
-
-  if (self->format_stream != stream) {
-    ret = send_format (self, stream);
-
-    if (ret == -EINVAL)
-      return GST_FLOW_ERROR;    /* said why */
-    if (ret < 0) {
-      /* the stream failed or was closed meanwhile */
-      GST_DEBUG_OBJECT (self, "FORMAT not taken (%s), dropping the frame",
-          g_strerror (-ret));
-      return GST_FLOW_OK;
-    }
-    gst_object_replace ((GstObject **) & self->format_stream,
-        (GstObject *) stream);
-  }
-
-  res = gst_daedalus_stream_acquire_capture_buffer (stream,
-      GST_VIDEO_INFO_WIDTH (&self->in_info),
-      GST_VIDEO_INFO_HEIGHT (&self->in_info), meta->epoch, self->cancellable,
-      &cbuf);
-  switch (res) {
-    case GST_DAEDALUS_WAIT_OK:
-      break;
-    case GST_DAEDALUS_WAIT_FLUSHING:
-      return GST_FLOW_FLUSHING;
-    case GST_DAEDALUS_WAIT_LOST:
-      DAEDALUS_ELEMENT_LOST (self, self->conn, WRITE);
-      return GST_FLOW_ERROR;
-    default:
-      GST_DEBUG_OBJECT (self, "dropping frame of AU %" G_GUINT64_FORMAT
-          ": stream closed or flushed", meta->cookie);
-      return GST_FLOW_OK;
-  }
 
   frame.cookie = meta->cookie;
   frame.epoch = meta->epoch;
@@ -509,7 +497,12 @@ gst_daedalus_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
     frame.flags |= DAEDALUS_FRAME_FLAG_KEYFRAME;
   if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_CORRUPTED))
     frame.flags |= DAEDALUS_FRAME_FLAG_ERROR;
-  if (!write_frame (self, stream, buffer, cbuf, frame.bytesused)) {
+  if (direct && gst_daedalus_capture_layout_info (&cbuf->info,
+          &self->in_info, &out_info, NULL)) {
+    fill_bytesused (&cbuf->info, &out_info, frame.bytesused);
+    gst_daedalus_stream_count_frame (stream, GST_DAEDALUS_FRAME_DIRECT);
+  } else if (direct || !write_frame (self, stream, buffer, cbuf,
+          frame.bytesused)) {
     /* give the buffer back, marked as failed */
     GST_WARNING_OBJECT (self, "could not write the frame of AU %"
         G_GUINT64_FORMAT " into buffer %u", meta->cookie, cbuf->info.index);
@@ -546,6 +539,100 @@ gst_daedalus_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
   return GST_FLOW_OK;
 }
 
+
+static GstFlowReturn
+gst_daedalus_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
+{
+  GstDaedalusSink *self = GST_DAEDALUS_SINK (bsink);
+  GstDaedalusCaptureBuffer *cbuf;
+  GstDaedalusWaitResult res;
+  GstDaedalusStream *stream;
+  GstDaedalusMeta *meta;
+  guint64 stream_id;
+
+  stream_id = gst_daedalus_element_get_stream_id (GST_ELEMENT (self),
+      &self->props);
+  meta = gst_buffer_get_daedalus_meta (buffer);
+  if (!meta || gst_daedalus_stream_get_connection (meta->stream) != self->conn
+      || (stream_id
+          && gst_daedalus_stream_get_id (meta->stream) != stream_id)) {
+    /* said once: a template that loses the meta would say it per frame */
+    if (self->dropped++ == 0)
+      GST_ELEMENT_WARNING (self, STREAM, FAILED,
+          (_("Dropped a decoded frame that belongs to no known stream.")),
+          ("buffer %" GST_PTR_FORMAT " without a GstDaedalusMeta of this "
+              "connection; further ones are dropped without a warning",
+              buffer));
+    else
+      GST_DEBUG_OBJECT (self, "dropped frame %" G_GUINT64_FORMAT " of no "
+          "known stream", self->dropped);
+    return GST_FLOW_OK;
+  }
+  if (meta->replay) {
+    /* fed again after a drain for its references: written already */
+    GST_LOG_OBJECT (self, "dropping the replayed frame of AU %"
+        G_GUINT64_FORMAT, meta->cookie);
+    return GST_FLOW_OK;
+  }
+  stream = meta->stream;
+  if (self->stream != stream)
+    gst_object_replace ((GstObject **) & self->stream, (GstObject *) stream);
+  if (!self->have_info) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL), ("no caps"));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+
+  if (self->pool_stream && self->pool_stream != stream) {
+    /* the pool lends another stream's buffers: ask for a new one */
+    gst_clear_object (&self->pool);
+    gst_clear_object (&self->pool_stream);
+    gst_pad_push_event (GST_BASE_SINK_PAD (self), gst_event_new_reconfigure ());
+  }
+
+  switch (ensure_format (self, stream)) {
+    case GST_FLOW_OK:
+      break;
+    case GST_FLOW_ERROR:
+      return GST_FLOW_ERROR;    /* said why */
+    default:
+      /* the stream failed or was closed meanwhile */
+      GST_DEBUG_OBJECT (self, "dropping the frame of AU %" G_GUINT64_FORMAT,
+          meta->cookie);
+      return GST_FLOW_OK;
+  }
+
+  if (gst_daedalus_stream_claim_lent_buffer (stream, buffer, &cbuf)) {
+    /* rendered into the client's buffer by the decoder */
+    if (meta->epoch < gst_daedalus_stream_get_epoch (stream)) {
+      GST_DEBUG_OBJECT (self, "dropping frame of AU %" G_GUINT64_FORMAT
+          ": flushed", meta->cookie);
+      gst_daedalus_stream_unclaim_lent_buffer (stream, cbuf);
+      return GST_FLOW_OK;
+    }
+    return send_frame (self, stream, meta, buffer, cbuf, TRUE);
+  }
+
+  res = gst_daedalus_stream_acquire_capture_buffer (stream,
+      GST_VIDEO_INFO_WIDTH (&self->in_info),
+      GST_VIDEO_INFO_HEIGHT (&self->in_info), meta->epoch, self->cancellable,
+      &cbuf);
+  switch (res) {
+    case GST_DAEDALUS_WAIT_OK:
+      break;
+    case GST_DAEDALUS_WAIT_FLUSHING:
+      return GST_FLOW_FLUSHING;
+    case GST_DAEDALUS_WAIT_LOST:
+      DAEDALUS_ELEMENT_LOST (self, self->conn, WRITE);
+      return GST_FLOW_ERROR;
+    default:
+      GST_DEBUG_OBJECT (self, "dropping frame of AU %" G_GUINT64_FORMAT
+          ": stream closed or flushed", meta->cookie);
+      return GST_FLOW_OK;
+  }
+
+  return send_frame (self, stream, meta, buffer, cbuf, FALSE);
+}
+
 static void
 gst_daedalus_sink_finalize (GObject * object)
 {
@@ -561,6 +648,7 @@ gst_daedalus_sink_init (GstDaedalusSink * self)
   GstBaseSink *bsink = GST_BASE_SINK (self);
 
   gst_daedalus_element_props_init (&self->props);
+  self->zero_copy = DEFAULT_ZERO_COPY;
 
   /* every frame once, at once, and no buffer kept */
   gst_base_sink_set_sync (bsink, FALSE);
@@ -586,6 +674,13 @@ gst_daedalus_sink_class_init (GstDaedalusSinkClass * klass)
   gst_daedalus_element_install_properties (gobject_class,
       "Only render frames of this stream id; 0 renders the frames of "
       "whatever stream daedalussrc serves");
+  g_object_class_install_property (gobject_class, PROP_ZERO_COPY,
+      g_param_spec_boolean ("zero-copy", "Zero-copy",
+          "Propose the client's CAPTURE buffers to the decoder, so that a "
+          "decoder that renders into downstream buffers (avdec) writes its "
+          "frames straight into them; frames in other memory are copied",
+          DEFAULT_ZERO_COPY, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_set_static_metadata (element_class,

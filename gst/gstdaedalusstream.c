@@ -188,14 +188,21 @@ gst_daedalus_stream_get_stats (GstDaedalusStream * stream,
 
 void
 gst_daedalus_stream_count_frame (GstDaedalusStream * stream,
-    gboolean converted)
+    GstDaedalusFrameWrite how)
 {
   g_mutex_lock (&stream->lock);
   stream->stats.frames++;
-  if (converted)
-    stream->stats.frames_converted++;
-  else
-    stream->stats.frames_copied++;
+  switch (how) {
+    case GST_DAEDALUS_FRAME_CONVERTED:
+      stream->stats.frames_converted++;
+      break;
+    case GST_DAEDALUS_FRAME_COPIED:
+      stream->stats.frames_copied++;
+      break;
+    case GST_DAEDALUS_FRAME_DIRECT:
+      stream->stats.frames_direct++;
+      break;
+  }
   g_mutex_unlock (&stream->lock);
 }
 
@@ -319,6 +326,7 @@ _gst_daedalus_stream_capture_buffer (GstDaedalusStream * stream,
 
   GST_LOG_OBJECT (stream, "buffer %u gen %u %ux%u announced", msg->index,
       msg->generation, msg->width, msg->height);
+  PRIV (buf)->with_client = FALSE;
   if (!PRIV (buf)->available) {
     PRIV (buf)->available = TRUE;
     g_queue_push_tail (&stream->free_capture,
@@ -467,8 +475,10 @@ find_capture_buffer_locked (GstDaedalusStream * stream, guint width,
   for (l = stream->free_capture.head; l; l = l->next) {
     GstDaedalusCaptureBuffer *buf = l->data;
 
-    /* a buffer of another size waits for the client to reallocate */
-    if (buf->info.width >= width && buf->info.height >= height) {
+    /* a buffer of another size waits for the client to reallocate; one
+     * the decoder still reads (a reference) waits for it */
+    if (buf->info.width >= width && buf->info.height >= height &&
+        !PRIV (buf)->lent_out) {
       g_queue_delete_link (&stream->free_capture, l);
       PRIV (buf)->available = FALSE;
       return buf;
@@ -651,6 +661,406 @@ gst_daedalus_stream_wrap_capture_buffer (GstDaedalusStream * stream,
   return wrapped;
 }
 
+/* ---- zero-copy: CAPTURE buffers lent to a decoder ------------------- */
+
+/* What a memory of a lent buffer knows of it: its memories outlive it when
+ * a frame in flight still holds them. */
+typedef struct
+{
+  GstDaedalusStream *stream;
+  guint32 index;
+  gint retired;                 /* atomic: the buffer is gone */
+} LendHome;
+
+static GQuark
+lend_home_quark (void)
+{
+  static GQuark quark;
+
+  if (!quark)
+    quark = g_quark_from_static_string ("GstDaedalusLendHome");
+  return quark;
+}
+
+static GQuark
+lend_plane_quark (void)
+{
+  static GQuark quark;
+
+  if (!quark)
+    quark = g_quark_from_static_string ("GstDaedalusLendPlane");
+  return quark;
+}
+
+static void
+lend_home_clear (LendHome * home)
+{
+  gst_object_unref (home->stream);
+}
+
+static void
+lend_home_unref (LendHome * home)
+{
+  g_atomic_rc_box_release_full (home, (GDestroyNotify) lend_home_clear);
+}
+
+/* With the lock: @buf is the stream's and its memories are all back: the
+ * decoder and every frame in flight let go of it.  Never named in a FRAME
+ * since it was lent (a frame the decoder dropped, a seek): it is ours to
+ * use again. */
+static void
+lend_returned_locked (GstDaedalusStream * stream,
+    GstDaedalusCaptureBuffer * buf)
+{
+  PRIV (buf)->claimed = FALSE;
+  if (!PRIV (buf)->available && !PRIV (buf)->with_client &&
+      !stream->awaiting_reset && buf->info.generation == stream->generation) {
+    GST_LOG_OBJECT (stream, "buffer %u came back unused", buf->info.index);
+    PRIV (buf)->available = TRUE;
+    g_queue_push_tail (&stream->free_capture,
+        gst_daedalus_capture_buffer_ref (buf));
+  }
+  g_cond_broadcast (&stream->cond);
+}
+
+/* GstMiniObject::dispose of a lent memory: the last reference went.  Kept
+ * (and mapped) for the next lending while its buffer is the stream's,
+ * freed otherwise. */
+static gboolean
+lent_memory_dispose (GstMiniObject * obj)
+{
+  LendHome *home = gst_mini_object_get_qdata (obj, lend_home_quark ());
+  guint plane = GPOINTER_TO_UINT (gst_mini_object_get_qdata (obj,
+          lend_plane_quark ())) - 1;
+  GstDaedalusStream *stream;
+  GstDaedalusCaptureBuffer *buf;
+
+  /* a retired buffer drops its memories with the stream's lock held */
+  if (!home || g_atomic_int_get (&home->retired))
+    return TRUE;
+  stream = home->stream;
+  g_mutex_lock (&stream->lock);
+  buf = g_hash_table_lookup (stream->capture, GUINT_TO_POINTER (home->index));
+  if (!buf || PRIV (buf)->home != home || plane >= DAEDALUS_MAX_PLANES ||
+      PRIV (buf)->lent_mem[plane] || !PRIV (buf)->lent_out) {
+    g_mutex_unlock (&stream->lock);
+    return TRUE;
+  }
+  PRIV (buf)->lent_mem[plane] = (GstMemory *) gst_mini_object_ref (obj);
+  if (--PRIV (buf)->lent_out == 0)
+    lend_returned_locked (stream, buf);
+  g_mutex_unlock (&stream->lock);
+  return FALSE;
+}
+
+void
+_gst_daedalus_capture_buffer_retire (GstDaedalusCaptureBuffer * buf)
+{
+  LendHome *home = PRIV (buf)->home;
+  guint i;
+
+  if (!home)
+    return;
+  g_atomic_int_set (&home->retired, 1);
+  for (i = 0; i < DAEDALUS_MAX_PLANES; i++)
+    if (PRIV (buf)->lent_mem[i])
+      gst_memory_unref (PRIV (buf)->lent_mem[i]);
+  lend_home_unref (home);
+  PRIV (buf)->home = NULL;
+}
+
+static GQuark
+lend_root_quark (void)
+{
+  static GQuark quark;
+
+  if (!quark)
+    quark = g_quark_from_static_string ("GstDaedalusLendRoot");
+  return quark;
+}
+
+static GstAllocator *lend_allocator (void);
+
+/* GstAllocator::mem_copy of lent memories.  GstVideoDecoder copies each
+ * frame it pushes (gst_buffer_make_writable(), for its timestamps and
+ * flags) while the decoder still holds it, mapped for writing (avdec maps
+ * its frames for as long as it references them): a share of a memory
+ * mapped for writing is refused, so the copy would be a full one, into
+ * system memory.  A lent memory is copied as a share instead: read-only,
+ * the CAPTURE buffer's own pixels, which only daedalussink reads
+ * (gst_daedalus_stream_claim_lent_buffer() finds it through its
+ * parent). */
+static GstMemory *
+lent_memory_copy (GstMemory * mem, gssize offset, gssize size)
+{
+  GstMemory *root = gst_mini_object_get_qdata (GST_MINI_OBJECT_CAST (mem),
+      lend_root_quark ());
+  GstMemory *copy;
+  gint fd;
+
+  if (!root)
+    root = mem;
+  fd = fcntl (gst_fd_memory_get_fd (mem), F_DUPFD_CLOEXEC, 3);
+  if (fd < 0)
+    return NULL;
+  if (size == -1)
+    size = mem->size > (gsize) offset ? mem->size - offset : 0;
+  copy = gst_dmabuf_allocator_alloc_with_flags (lend_allocator (), fd,
+      mem->maxsize, GST_FD_MEMORY_FLAG_KEEP_MAPPED);
+  gst_memory_resize (copy, mem->offset + offset, size);
+  GST_MINI_OBJECT_FLAG_SET (copy, GST_MEMORY_FLAG_READONLY);
+  /* the lent memory stays out while its copy lives */
+  gst_mini_object_set_qdata (GST_MINI_OBJECT_CAST (copy), lend_root_quark (),
+      gst_memory_ref (root), (GDestroyNotify) gst_memory_unref);
+  return copy;
+}
+
+static GstAllocator *
+lend_allocator (void)
+{
+  static GstAllocator *allocator;
+
+  if (g_once_init_enter (&allocator)) {
+    GstAllocator *a = gst_dmabuf_allocator_new ();
+
+    a->mem_copy = lent_memory_copy;
+    g_once_init_leave (&allocator, a);
+  }
+  return allocator;
+}
+
+/* The memories of @buf's planes for lending, made once: its own dma-buf fds
+ * (duplicated), mapped at their first use and kept mapped. */
+static gboolean
+make_lent_memories (GstDaedalusStream * stream, GstDaedalusCaptureBuffer * buf,
+    GstMemory ** mems, GError ** error)
+{
+  guint i;
+
+  for (i = 0; i < buf->info.num_mem_planes; i++) {
+    gint fd = gst_daedalus_stream_get_plane_fd (stream, buf, i, error);
+    GstMiniObject *obj;
+
+    if (fd >= 0)
+      fd = fcntl (fd, F_DUPFD_CLOEXEC, 3);
+    if (fd < 0) {
+      if (error && !*error)
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+            "dup: %s", g_strerror (errno));
+      while (i--)
+        gst_clear_mini_object ((GstMiniObject **) & mems[i]);
+      return FALSE;
+    }
+    mems[i] = gst_dmabuf_allocator_alloc_with_flags (lend_allocator (), fd,
+        buf->info.mem_plane_length[i], GST_FD_MEMORY_FLAG_KEEP_MAPPED);
+    obj = GST_MINI_OBJECT_CAST (mems[i]);
+    gst_mini_object_set_qdata (obj, lend_home_quark (),
+        g_atomic_rc_box_acquire (PRIV (buf)->home),
+        (GDestroyNotify) lend_home_unref);
+    gst_mini_object_set_qdata (obj, lend_plane_quark (),
+        GUINT_TO_POINTER (i + 1), NULL);
+    obj->dispose = lent_memory_dispose;
+  }
+  return TRUE;
+}
+
+typedef struct
+{
+  GstDaedalusCaptureFit fit;
+  gpointer fit_data;
+  gboolean probe;
+  GstDaedalusCaptureBuffer *buffer;
+} LendCapture;
+
+/* With the lock: a buffer of the free ones the decoder can render into and
+ * does not hold.  Unless probing, one buffer the decoder does not hold is
+ * always left: frames the decoder gives in its own memory are copied into
+ * it (the client cannot give back what the decoder holds). */
+static GstDaedalusCaptureBuffer *
+find_lendable_locked (GstDaedalusStream * stream, LendCapture * lc)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint held = 0;
+  GList *l;
+
+  if (!lc->probe) {
+    g_hash_table_iter_init (&iter, stream->capture);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      if (PRIV (value)->lent_out)
+        held++;
+    if (held + 2 > g_hash_table_size (stream->capture))
+      return NULL;
+  }
+  for (l = stream->free_capture.head; l; l = l->next) {
+    GstDaedalusCaptureBuffer *buf = l->data;
+
+    if (PRIV (buf)->lent_out ||
+        !(buf->info.flags & DAEDALUS_CAPTURE_FLAG_KERNEL_MEMORY) ||
+        !lc->fit (&buf->info, lc->fit_data))
+      continue;
+    g_queue_delete_link (&stream->free_capture, l);
+    PRIV (buf)->available = FALSE;
+    return buf;
+  }
+  return NULL;
+}
+
+static gboolean
+lend_check (GstDaedalusStream * stream, gpointer data,
+    GstDaedalusWaitResult * res)
+{
+  LendCapture *lc = data;
+
+  if (stream_ended_locked (stream, res))
+    return TRUE;
+  if (stream->awaiting_reset || g_queue_is_empty (&stream->free_capture)) {
+    if (lc->probe)
+      return FALSE;             /* the client has not queued any yet */
+    *res = GST_DAEDALUS_WAIT_NONE;
+    return TRUE;
+  }
+  lc->buffer = find_lendable_locked (stream, lc);
+  *res = lc->buffer ? GST_DAEDALUS_WAIT_OK : GST_DAEDALUS_WAIT_NONE;
+  return TRUE;
+}
+
+/**
+ * gst_daedalus_stream_lend_capture_buffer:
+ * @fit: whether the decoder can render into a buffer laid out as given
+ * @probe: wait for the client's first buffers (a decoder deciding whether
+ *   it can render into them); else take what is free now
+ * @buffer: (out) (transfer full): the buffer lent
+ * @mems: (out): its memory planes, for a #GstBuffer the decoder renders
+ *   into; mapped once, they come back to @buffer when every #GstBuffer
+ *   holding them is gone
+ *
+ * Lends a free CAPTURE buffer of the node's own memory to a decoder.  It
+ * goes back to the free ones when its memories come back without a FRAME
+ * having named it; once named, when the client queues it again and the
+ * memories are back (the decoder no longer reads it as a reference).
+ *
+ * Returns: %GST_DAEDALUS_WAIT_NONE when no free buffer fits now, or none
+ * can be lent without leaving the copies without one
+ */
+GstDaedalusWaitResult
+gst_daedalus_stream_lend_capture_buffer (GstDaedalusStream * stream,
+    GstDaedalusCaptureFit fit, gpointer fit_data, gboolean probe,
+    GCancellable * cancellable, GstDaedalusCaptureBuffer ** buffer,
+    GstMemory ** mems, GError ** error)
+{
+  LendCapture lc = { fit, fit_data, probe, NULL };
+  GstDaedalusCaptureBuffer *buf;
+  GstDaedalusWaitResult res;
+  gboolean have_mems;
+  guint i;
+
+  *buffer = NULL;
+  res = stream_wait (stream, cancellable, lend_check, &lc);
+  if (res != GST_DAEDALUS_WAIT_OK)
+    return res;
+  buf = lc.buffer;
+
+  g_mutex_lock (&stream->lock);
+  if (!PRIV (buf)->home) {
+    LendHome *home = g_atomic_rc_box_new0 (LendHome);
+
+    home->stream = gst_object_ref (stream);
+    home->index = buf->info.index;
+    PRIV (buf)->home = home;
+  }
+  have_mems = PRIV (buf)->lent_mem[0] != NULL;
+  for (i = 0; i < buf->info.num_mem_planes; i++) {
+    mems[i] = PRIV (buf)->lent_mem[i];
+    PRIV (buf)->lent_mem[i] = NULL;
+  }
+  PRIV (buf)->lent_out = buf->info.num_mem_planes;
+  PRIV (buf)->claimed = FALSE;
+  PRIV (buf)->with_client = FALSE;
+  g_mutex_unlock (&stream->lock);
+
+  if (!have_mems && !make_lent_memories (stream, buf, mems, error)) {
+    /* not lendable after all: back with the free ones */
+    g_mutex_lock (&stream->lock);
+    PRIV (buf)->lent_out = 0;
+    lend_returned_locked (stream, buf);
+    g_mutex_unlock (&stream->lock);
+    gst_daedalus_capture_buffer_unref (buf);
+    return GST_DAEDALUS_WAIT_NONE;
+  }
+  if (!have_mems) {
+    g_mutex_lock (&stream->lock);
+    stream->stats.capture_maps++;
+    g_mutex_unlock (&stream->lock);
+  }
+  *buffer = buf;
+  return GST_DAEDALUS_WAIT_OK;
+}
+
+/**
+ * gst_daedalus_stream_claim_lent_buffer:
+ * @frame: a decoded frame
+ * @buffer: (out) (transfer full): the CAPTURE buffer it was rendered in
+ *
+ * Whether the decoder rendered @frame straight into a CAPTURE buffer of
+ * @stream lent to it, not yet named in a FRAME: then it goes to the client
+ * as it is (gst_daedalus_stream_send_frame()).
+ */
+gboolean
+gst_daedalus_stream_claim_lent_buffer (GstDaedalusStream * stream,
+    GstBuffer * frame, GstDaedalusCaptureBuffer ** buffer)
+{
+  GstMemory *mem;
+  LendHome *home;
+  GstDaedalusCaptureBuffer *buf;
+
+  *buffer = NULL;
+  if (gst_buffer_n_memory (frame) == 0)
+    return FALSE;
+  /* a copy of the decoder's buffer (GstVideoDecoder makes one to set its
+   * metadata while the decoder keeps a reference) shares the memories:
+   * sub-memories of ours */
+  for (mem = gst_buffer_peek_memory (frame, 0); mem->parent;
+      mem = mem->parent);
+  if (gst_mini_object_get_qdata (GST_MINI_OBJECT_CAST (mem),
+          lend_root_quark ()))
+    mem = gst_mini_object_get_qdata (GST_MINI_OBJECT_CAST (mem),
+        lend_root_quark ());
+  home = gst_mini_object_get_qdata (GST_MINI_OBJECT_CAST (mem),
+      lend_home_quark ());
+  if (!home || home->stream != stream)
+    return FALSE;
+  g_mutex_lock (&stream->lock);
+  buf = g_hash_table_lookup (stream->capture, GUINT_TO_POINTER (home->index));
+  if (buf && PRIV (buf)->home == home && PRIV (buf)->lent_out &&
+      !PRIV (buf)->available && !PRIV (buf)->with_client &&
+      !PRIV (buf)->claimed && buf->info.generation == stream->generation &&
+      !stream->awaiting_reset &&
+      gst_buffer_n_memory (frame) == buf->info.num_mem_planes) {
+    PRIV (buf)->claimed = TRUE;
+    *buffer = gst_daedalus_capture_buffer_ref (buf);
+  } else if (buf) {
+    GST_DEBUG_OBJECT (stream, "buffer %u not claimable: home %d out %u "
+        "available %d with client %d claimed %d", home->index,
+        PRIV (buf)->home == home, PRIV (buf)->lent_out, PRIV (buf)->available,
+        PRIV (buf)->with_client, PRIV (buf)->claimed);
+  }
+  g_mutex_unlock (&stream->lock);
+  return *buffer != NULL;
+}
+
+/* A claimed buffer whose frame does not go after all (flushed): it comes
+ * back to the free ones with its memories.  Takes @buffer. */
+void
+gst_daedalus_stream_unclaim_lent_buffer (GstDaedalusStream * stream,
+    GstDaedalusCaptureBuffer * buffer)
+{
+  g_mutex_lock (&stream->lock);
+  PRIV (buffer)->claimed = FALSE;
+  g_mutex_unlock (&stream->lock);
+  gst_daedalus_capture_buffer_unref (buffer);
+}
+
 static gint
 send_msg (GstDaedalusStream * stream, gpointer msg, gsize size, guint16 type)
 {
@@ -829,9 +1239,14 @@ gst_daedalus_stream_send_frame (GstDaedalusStream * stream,
 {
   gint ret = send_msg (stream, frame, sizeof (*frame), DAEDALUS_MSG_FRAME);
 
-  if (ret != -ENOENT)
-    return ret;
   g_mutex_lock (&stream->lock);
+  PRIV (buffer)->claimed = FALSE;
+  if (ret == 0)
+    PRIV (buffer)->with_client = TRUE;
+  if (ret != -ENOENT) {
+    g_mutex_unlock (&stream->lock);
+    return ret;
+  }
   if (!PRIV (buffer)->available && !stream->awaiting_reset &&
       buffer->info.generation == stream->generation &&
       g_hash_table_lookup (stream->capture,

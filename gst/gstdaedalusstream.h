@@ -60,6 +60,7 @@ typedef struct
  * @GST_DAEDALUS_WAIT_STALE: a FLUSH made the frame's epoch obsolete
  * @GST_DAEDALUS_WAIT_CLOSED: the client closed the stream
  * @GST_DAEDALUS_WAIT_LOST: the connection to the kernel is gone
+ * @GST_DAEDALUS_WAIT_NONE: nothing to take now, and no wait was asked for
  */
 typedef enum
 {
@@ -68,6 +69,7 @@ typedef enum
   GST_DAEDALUS_WAIT_STALE,
   GST_DAEDALUS_WAIT_CLOSED,
   GST_DAEDALUS_WAIT_LOST,
+  GST_DAEDALUS_WAIT_NONE,
 } GstDaedalusWaitResult;
 
 /**
@@ -109,8 +111,11 @@ gboolean gst_daedalus_stream_is_closed (GstDaedalusStream * stream);
  * @frames: frames written into a CAPTURE buffer
  * @frames_copied: of them, written by a plain copy
  * @frames_converted: of them, written by a format conversion
+ * @frames_direct: of them, rendered by the decoder straight into the
+ *     CAPTURE buffer (zero-copy, #GstDaedalusCapturePool): no copy
  * @capture_maps: CAPTURE buffers mapped for writing: once per buffer and
- *     layout (gst_daedalus_stream_wrap_capture_buffer()), not per frame
+ *     layout (gst_daedalus_stream_wrap_capture_buffer()), and once per
+ *     buffer lent to a decoder, not per frame
  *
  * What a stream's data path did, counted as it happened, not assumed:
  * daedalusd's log and bench/run read it.
@@ -122,17 +127,29 @@ typedef struct
   guint64 frames;
   guint64 frames_copied;
   guint64 frames_converted;
+  guint64 frames_direct;
   guint64 capture_maps;
 } GstDaedalusStreamStats;
+
+/**
+ * GstDaedalusFrameWrite:
+ * How a frame got into its CAPTURE buffer, for the stream's statistics.
+ */
+typedef enum
+{
+  GST_DAEDALUS_FRAME_COPIED,
+  GST_DAEDALUS_FRAME_CONVERTED,
+  GST_DAEDALUS_FRAME_DIRECT,
+} GstDaedalusFrameWrite;
 
 GST_DAEDALUS_API
 void gst_daedalus_stream_get_stats (GstDaedalusStream * stream,
     GstDaedalusStreamStats * stats);
 
-/* daedalussink, for each frame it wrote: converted or copied */
+/* daedalussink, for each frame it sent */
 GST_DAEDALUS_API
 void gst_daedalus_stream_count_frame (GstDaedalusStream * stream,
-    gboolean converted);
+    GstDaedalusFrameWrite how);
 
 /* feeding side (daedalussrc) */
 GST_DAEDALUS_API
@@ -193,6 +210,27 @@ GST_DAEDALUS_API
 GstBuffer *gst_daedalus_stream_wrap_capture_buffer (GstDaedalusStream *
     stream, GstDaedalusCaptureBuffer * buffer, const GstVideoInfo * info,
     GError ** error);
+
+/**
+ * GstDaedalusCaptureFit:
+ * Whether a decoder can render into a CAPTURE buffer laid out as @info.
+ */
+typedef gboolean (*GstDaedalusCaptureFit) (const struct
+    daedalus_msg_capture_buffer * info, gpointer user_data);
+
+GST_DAEDALUS_API
+GstDaedalusWaitResult gst_daedalus_stream_lend_capture_buffer
+    (GstDaedalusStream * stream, GstDaedalusCaptureFit fit, gpointer fit_data,
+    gboolean probe, GCancellable * cancellable,
+    GstDaedalusCaptureBuffer ** buffer, GstMemory ** mems, GError ** error);
+
+GST_DAEDALUS_API
+gboolean gst_daedalus_stream_claim_lent_buffer (GstDaedalusStream * stream,
+    GstBuffer * frame, GstDaedalusCaptureBuffer ** buffer);
+
+GST_DAEDALUS_API
+void gst_daedalus_stream_unclaim_lent_buffer (GstDaedalusStream * stream,
+    GstDaedalusCaptureBuffer * buffer);
 
 GST_DAEDALUS_API
 GstDaedalusCaptureBuffer *gst_daedalus_capture_buffer_ref

@@ -128,6 +128,35 @@ void daedalus_cap_fmt_fill(struct v4l2_pix_format_mplane *f, u32 fourcc,
 	memset(f->reserved, 0, sizeof(f->reserved));
 }
 
+/**
+ * daedalus_cap_plane_room() - bytes the node allocates for a memory plane
+ * @f: a format daedalus_cap_fmt_fill() filled
+ * @plane: its memory plane
+ *
+ * More than sizeimage for the formats with a memory plane per colour plane:
+ * each has room for DAEDALUS_CAP_ROOM_ALIGN-aligned height plus
+ * DAEDALUS_CAP_ROOM_LINES luma lines (chroma lines in proportion), so that
+ * a decoder that writes whole macroblock or superblock rows, and reads a
+ * few lines past them (FFmpeg's avcodec_align_dimensions2()), can render
+ * into the client's buffer.  The colour planes of a one-plane format follow
+ * each other: no room between them can be made.
+ */
+u32 daedalus_cap_plane_room(const struct v4l2_pix_format_mplane *f,
+			    unsigned int plane)
+{
+	const struct daedalus_raw_fmt *r = daedalus_find_raw_fmt(f->pixelformat);
+	u32 lines;
+
+	if (WARN_ON(!r) || plane >= f->num_planes)
+		return 0;
+	if (r->mem_planes == 1)
+		return f->plane_fmt[0].sizeimage;
+	lines = ALIGN(f->height, DAEDALUS_CAP_ROOM_ALIGN) + DAEDALUS_CAP_ROOM_LINES;
+	if (plane)
+		lines /= r->vsub;
+	return f->plane_fmt[plane].bytesperline * lines;
+}
+
 void daedalus_cap_layout_fill(struct daedalus_cap_layout *l,
 			      const struct v4l2_pix_format_mplane *f)
 {

@@ -19,6 +19,9 @@
 #define DAEDALUS_MAX_HEIGHT	8192
 #define DAEDALUS_MAX_CAP_BUFS	32
 #define DAEDALUS_STRIDE_ALIGN	16
+/* daedalus_cap_plane_room() */
+#define DAEDALUS_CAP_ROOM_ALIGN	32
+#define DAEDALUS_CAP_ROOM_LINES	8
 
 /**
  * struct daedalus_raw_fmt - a raw format CAPTURE can take
@@ -66,6 +69,8 @@ extern const unsigned int daedalus_num_raw_fmts;
 const struct daedalus_raw_fmt *daedalus_find_raw_fmt(u32 fourcc);
 void daedalus_cap_fmt_fill(struct v4l2_pix_format_mplane *f, u32 fourcc,
 			   u32 width, u32 height);
+u32 daedalus_cap_plane_room(const struct v4l2_pix_format_mplane *f,
+			    unsigned int plane);
 void daedalus_cap_layout_fill(struct daedalus_cap_layout *l,
 			      const struct v4l2_pix_format_mplane *f);
 bool daedalus_format_msg_valid(const struct daedalus_msg_format *m);

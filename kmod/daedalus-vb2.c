@@ -243,6 +243,8 @@ void daedalus_fill_announce(struct daedalus_ctx *ctx, struct daedalus_qmsg *qm,
 	m->num_color_planes = l->num_color_planes;
 	m->mem_id = buf->mem_id;
 	memcpy(m->color_planes, l->color, sizeof(m->color_planes));
+	m->flags = vb->memory == VB2_MEMORY_MMAP ?
+		   DAEDALUS_CAPTURE_FLAG_KERNEL_MEMORY : 0;
 }
 
 static bool buf_fits_layout(struct daedalus_ctx *ctx, struct vb2_buffer *vb)
@@ -433,6 +435,9 @@ static int daedalus_queue_setup(struct vb2_queue *q, unsigned int *nbuffers,
 	*nplanes = f->num_planes;
 	for (i = 0; i < f->num_planes; i++)
 		sizes[i] = f->plane_fmt[i].sizeimage;
+	/* the node's own CAPTURE memory has room for a decoder's rows */
+	for (i = 0; !out && q->memory == VB2_MEMORY_MMAP && i < f->num_planes; i++)
+		sizes[i] = daedalus_cap_plane_room(f, i);
 	if (!out)
 		*nbuffers = clamp_t(unsigned int, *nbuffers,
 				    v4l2_ctrl_g_ctrl(ctx->min_bufs_ctrl),

@@ -28,7 +28,7 @@
 
 typedef struct
 {
-  gint fd;
+  gint fds[DAEDALUS_MAX_PLANES];        /* a memfd per memory plane */
   gboolean owned;               /* by the daemon */
   struct daedalus_msg_capture_buffer info;
 } FakeBuf;
@@ -126,20 +126,49 @@ fake_kernel_checksum_nv12 (const guint8 * y, gint y_stride, const guint8 * uv,
   return res;
 }
 
+/* The visible samples of every colour plane of a frame laid out as @ci
+ * says, in the memory planes @maps: for NV12, what
+ * fake_kernel_checksum_nv12() gives. */
+static gchar *
+checksum_layout (const struct daedalus_msg_capture_buffer *ci,
+    guint8 * const *maps)
+{
+  const struct daedalus_raw_fmt *r = daedalus_find_raw_fmt (ci->pixelformat);
+  GChecksum *sum = g_checksum_new (G_CHECKSUM_SHA1);
+  gchar *res;
+  guint i, y;
+
+  g_assert (r);
+  for (i = 0; i < r->color_planes; i++) {
+    const struct daedalus_color_plane *cp = &ci->color_planes[i];
+    guint rows = i ? (ci->height + r->vsub - 1) / r->vsub : ci->height;
+    guint bytes = (i ? (ci->width + r->hsub - 1) / r->hsub *
+        (r->color_planes == 2 ? 2 : 1) : ci->width) * r->bps;
+
+    for (y = 0; y < rows; y++)
+      g_checksum_update (sum, maps[cp->mem_plane] + cp->offset +
+          (gsize) y * cp->stride, bytes);
+  }
+  res = g_strdup (g_checksum_get_string (sum));
+  g_checksum_free (sum);
+  return res;
+}
+
 static void
 announce (FakeKernel * fk, FakeStream * s, FakeBuf * b)
 {
   b->owned = TRUE;
-  send_msg (fk, &b->info, sizeof (b->info), &b->fd, 1);
+  send_msg (fk, &b->info, sizeof (b->info), b->fds, b->info.num_mem_planes);
 }
 
 static void
 free_buffers (FakeStream * s)
 {
-  guint i;
+  guint i, p;
 
   for (i = 0; i < s->n_bufs; i++)
-    close (s->bufs[i].fd);
+    for (p = 0; p < s->bufs[i].info.num_mem_planes; p++)
+      close (s->bufs[i].fds[p]);
   s->n_bufs = 0;
 }
 
@@ -180,12 +209,19 @@ allocate_capture (FakeKernel * fk, FakeStream * s)
   for (i = 0; i < fk->n_capture_buffers && i < MAX_BUFFERS; i++) {
     FakeBuf *b = &s->bufs[i];
     struct daedalus_msg_capture_buffer *ci = &b->info;
+    guint p;
 
-    b->fd = memfd_create ("fakecapture", MFD_CLOEXEC);
-    g_assert (b->fd >= 0);
-    g_assert (ftruncate (b->fd, layout.mem_size[0]) == 0);
     gst_daedalus_msg_init (ci, sizeof (*ci), DAEDALUS_MSG_CAPTURE_BUFFER,
         s->id);
+    /* the module's MMAP buffers: as long as it allocates them */
+    for (p = 0; p < layout.num_mem_planes; p++) {
+      b->fds[p] = memfd_create ("fakecapture", MFD_CLOEXEC);
+      g_assert (b->fds[p] >= 0);
+      ci->mem_plane_length[p] = daedalus_cap_plane_room (&pix, p);
+      g_assert (ftruncate (b->fds[p], ci->mem_plane_length[p]) == 0);
+    }
+    if (!fk->new_memory)
+      ci->flags = DAEDALUS_CAPTURE_FLAG_KERNEL_MEMORY;
     ci->index = i;
     ci->generation = s->generation;
     ci->mem_id = ++fk->next_mem_id;
@@ -193,7 +229,6 @@ allocate_capture (FakeKernel * fk, FakeStream * s)
     ci->width = layout.width;
     ci->height = layout.height;
     ci->num_mem_planes = layout.num_mem_planes;
-    ci->mem_plane_length[0] = layout.mem_size[0];
     ci->num_color_planes = layout.num_color_planes;
     memcpy (ci->color_planes, layout.color, sizeof (ci->color_planes));
     s->n_bufs++;
@@ -207,8 +242,9 @@ handle_frame (FakeKernel * fk, FakeStream * s,
 {
   FakeFrame rec = { 0, };
   FakeBuf *b;
-  guint8 *map;
+  guint8 *maps[DAEDALUS_MAX_PLANES];
   const struct daedalus_msg_capture_buffer *ci;
+  guint p;
 
   if (f->generation != s->generation || f->index >= s->n_bufs ||
       !s->bufs[f->index].owned) {
@@ -219,7 +255,8 @@ handle_frame (FakeKernel * fk, FakeStream * s,
   }
   /* the module's checks: the message itself, then against the buffer */
   if (!daedalus_frame_msg_valid (f) ||
-      !daedalus_frame_fits (f, 1, &s->bufs[f->index].info.mem_plane_length[0])) {
+      !daedalus_frame_fits (f, s->bufs[f->index].info.num_mem_planes,
+          s->bufs[f->index].info.mem_plane_length)) {
     GST_WARNING ("fake kernel: FRAME refused (EINVAL)");
     fk->invalid++;
     return;
@@ -248,26 +285,28 @@ handle_frame (FakeKernel * fk, FakeStream * s,
   rec.n_formats = fk->formats->len;
   rec.time = g_get_monotonic_time ();
   if (!fk->bench) {
-    map = mmap (NULL, ci->mem_plane_length[0], PROT_READ, MAP_SHARED, b->fd,
-        0);
-    g_assert (map != MAP_FAILED);
-    rec.checksum = fake_kernel_checksum_nv12 (map +
-        ci->color_planes[0].offset, ci->color_planes[0].stride,
-        map + ci->color_planes[1].offset, ci->color_planes[1].stride,
-        ci->width, ci->height);
-    munmap (map, ci->mem_plane_length[0]);
+    for (p = 0; p < ci->num_mem_planes; p++) {
+      maps[p] = mmap (NULL, ci->mem_plane_length[p], PROT_READ, MAP_SHARED,
+          b->fds[p], 0);
+      g_assert (maps[p] != MAP_FAILED);
+    }
+    rec.checksum = checksum_layout (ci, maps);
+    for (p = 0; p < ci->num_mem_planes; p++)
+      munmap (maps[p], ci->mem_plane_length[p]);
   }
   g_array_append_val (fk->frames, rec);
 
   /* the client queues it again; as a DMABUF client may, with other
    * memory: what the daemon writes into the old one is lost */
   if (fk->new_memory) {
-    gint fd = memfd_create ("fakecapture", MFD_CLOEXEC);
+    for (p = 0; p < b->info.num_mem_planes; p++) {
+      gint fd = memfd_create ("fakecapture", MFD_CLOEXEC);
 
-    g_assert (fd >= 0);
-    g_assert (ftruncate (fd, b->info.mem_plane_length[0]) == 0);
-    close (b->fd);
-    b->fd = fd;
+      g_assert (fd >= 0);
+      g_assert (ftruncate (fd, b->info.mem_plane_length[p]) == 0);
+      close (b->fds[p]);
+      b->fds[p] = fd;
+    }
     b->info.mem_id = ++fk->next_mem_id;
   }
   announce (fk, s, b);

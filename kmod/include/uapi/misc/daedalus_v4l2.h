@@ -37,7 +37,7 @@
 #include <linux/ioctl.h>
 
 #define DAEDALUS_PROTO_MAJOR		1
-#define DAEDALUS_PROTO_MINOR		3
+#define DAEDALUS_PROTO_MINOR		4
 
 #define DAEDALUS_DEVICE_NAME		"daedalus-v4l2"
 
@@ -213,6 +213,16 @@ struct daedalus_color_plane {
 	__u32 reserved;
 };
 
+/*
+ * The buffer's memory is the node's own (V4L2_MEMORY_MMAP): it stays the
+ * memory of this index until a CAPTURE_RESET, whatever the client queues.
+ * A decoder may keep reading a frame it wrote there (a reference) after the
+ * FRAME that gave it to the client.  Without it (DMABUF, USERPTR), the
+ * client may put the memory behind another index, or reuse it, once the
+ * buffer is dequeued.
+ */
+#define DAEDALUS_CAPTURE_FLAG_KERNEL_MEMORY	(1U << 0)
+
 /**
  * struct daedalus_msg_capture_buffer - a CAPTURE buffer the daemon may fill
  * @hdr: type DAEDALUS_MSG_CAPTURE_BUFFER
@@ -228,11 +238,14 @@ struct daedalus_color_plane {
  *	queues the buffer with other memory (DMABUF, USERPTR): dma-bufs
  *	exported for another @mem_id are not this buffer's (since 1.3)
  * @color_planes: layout of each colour plane
+ * @flags: DAEDALUS_CAPTURE_FLAG_* (since 1.4; before, 0)
  * @reserved: 0
  *
  * Announced whenever the client queues the buffer while CAPTURE streams.
  * It belongs to the daemon until it is named in a FRAME or a CAPTURE_RESET
- * takes it back.
+ * takes it back.  A memory plane may be longer than the layout needs: room
+ * a decoder that writes whole macroblock rows can use (see
+ * docs/protocol.md, *Zero-copy*).
  */
 struct daedalus_msg_capture_buffer {
 	struct daedalus_msg_hdr hdr;
@@ -246,7 +259,8 @@ struct daedalus_msg_capture_buffer {
 	__u32 num_color_planes;
 	__u32 mem_id;
 	struct daedalus_color_plane color_planes[DAEDALUS_MAX_PLANES];
-	__u32 reserved[4];
+	__u32 flags;
+	__u32 reserved[3];
 };
 
 /**
