@@ -361,17 +361,19 @@ run_bridge (const GstDaedalusCodec * codec, GPtrArray * aus, guint width,
   GArray *sent, *lat, *frames;
   gchar *decoder, *out = NULL;
   const gchar *stats;
-  const gint n_capture = GST_DAEDALUS_MIN_CAPTURE_BUFFERS + EXTRA_CAPTURE;
+  const gint n_capture = GST_DAEDALUS_MIN_CAPTURE_BUFFERS +
+      codec->max_references + EXTRA_CAPTURE;
   gint64 cpu0, cpu1, t0, last = 0, hwm;
   guint i, n;
   GPid pid;
 
-  /* FORMAT asks for GST_DAEDALUS_MIN_CAPTURE_BUFFERS */
+  /* FORMAT asks for GST_DAEDALUS_MIN_CAPTURE_BUFFERS and the codec's
+   * references; the client has EXTRA_CAPTURE more */
   fk = fake_kernel_new (DAEDALUS_PROTO_MAJOR, n_capture);
   fake_kernel_set_bench (fk, TRUE);
   /* BENCH_CLIENT_FOURCC: a client that sets that CAPTURE format instead
    * (the smoke test's conversions) */
-  if (g_getenv ("BENCH_CLIENT_FOURCC")) {
+  if (g_getenv ("BENCH_CLIENT_FOURCC") && *g_getenv ("BENCH_CLIENT_FOURCC")) {
     const gchar *f = g_getenv ("BENCH_CLIENT_FOURCC");
 
     if (strlen (f) != 4)

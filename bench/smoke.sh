@@ -4,8 +4,9 @@
 # that the daemon's counters are right, not the speed: on a 30-frame clip,
 # 30 frames each way, every access unit counted and copied once, every
 # frame copied once when the client takes the daemon's format, converted
-# once when it sets NV12, and each CAPTURE buffer mapped once, not each
-# frame (capture-maps at most capture-buffers).
+# once when it sets NV12, rendered in place by the decoder when it sets
+# YM12 (zero-copy), and each CAPTURE buffer mapped once, not each frame
+# (capture-maps at most capture-buffers).
 set -uo pipefail
 bin=${1:?usage: smoke.sh BENCH-NATIVE DAEDALUSD}
 daedalusd=${2:?usage: smoke.sh BENCH-NATIVE DAEDALUSD}
@@ -53,5 +54,17 @@ for codec in h264 vp9; do
 	expect "$line" mode=bridge frames=30 frames-copied=0 frames-converted=30
 	maps_once "$line"
 done
+# zero-copy: a client of YM12 in the node's memory, avdec rendering into
+# its buffers (640x360: at 320 lines avdec_h264 pads its lines beyond the
+# node's); every frame rendered in place (avdec copies the pictures it
+# decoded before it negotiated into them itself), none copied by the daemon
+tmpl=$("$daedalusd" --list 2> /dev/null | awk '$1 == "h264" { sub(/^[a-z0-9]+ +/, ""); print; exit }')
+"$here/../tests/e2e/make-clip.sh" "$work/h264-360" 30 640x360 h264 > /dev/null ||
+	{ echo "FAIL: make-clip.sh h264 640x360"; exit 1; }
+line=$(BENCH_CLIENT_FOURCC=YM12 "$bin" bridge h264 "$work/h264-360/clip.hdr" 640x360 "$tmpl" "$daedalusd") ||
+	{ echo "FAIL: bridge h264 to YM12"; exit 1; }
+echo "h264 ($tmpl), client YM12: $line"
+expect "$line" mode=bridge frames=30 frames-copied=0 frames-converted=0 frames-direct=30
+maps_once "$line"
 echo "smoke: $fails failed"
 [ "$fails" -eq 0 ]

@@ -88,7 +88,7 @@ enum
   PROP_ZERO_COPY = 100,         /* after GstDaedalusElementProps' */
 };
 
-#define DEFAULT_ZERO_COPY FALSE
+#define DEFAULT_ZERO_COPY TRUE
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK,
@@ -397,21 +397,19 @@ gst_daedalus_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
     return TRUE;
   }
 
-  if (!self->pool || self->pool_stream != stream) {
-    gst_clear_object (&self->pool);
-    gst_object_replace ((GstObject **) & self->pool_stream,
-        (GstObject *) stream);
-    self->pool = gst_daedalus_capture_pool_new (stream);
-  }
+  /* a new pool for each query: the decoder configures it for its caps (a
+   * pool it already uses is active, and keeps its configuration) */
+  gst_clear_object (&self->pool);
+  gst_object_replace ((GstObject **) & self->pool_stream,
+      (GstObject *) stream);
+  self->pool = gst_daedalus_capture_pool_new (stream);
   gst_object_unref (stream);
-  if (!gst_buffer_pool_is_active (self->pool)) {
-    config = gst_buffer_pool_get_config (self->pool);
-    gst_buffer_pool_config_set_params (config, caps, info.size, 0, 0);
-    gst_buffer_pool_config_add_option (config,
-        GST_BUFFER_POOL_OPTION_VIDEO_META);
-    if (!gst_buffer_pool_set_config (self->pool, config))
-      return TRUE;
-  }
+  config = gst_buffer_pool_get_config (self->pool);
+  gst_buffer_pool_config_set_params (config, caps, info.size, 0, 0);
+  gst_buffer_pool_config_add_option (config,
+      GST_BUFFER_POOL_OPTION_VIDEO_META);
+  if (!gst_buffer_pool_set_config (self->pool, config))
+    return TRUE;
   GST_DEBUG_OBJECT (self, "proposing the CAPTURE buffers of stream %"
       G_GUINT64_FORMAT, gst_daedalus_stream_get_id (self->pool_stream));
   gst_query_add_allocation_pool (query, self->pool, info.size, 0, 0);

@@ -25,12 +25,20 @@
  * after the client got it).  One buffer is never lent, so that frames
  * the decoder gives in its own memory still find one to be copied into.
  *
- * When no CAPTURE buffer can be lent (the client's format or layout does
- * not fit, the decoder holds all it may, the client has the others), the
- * pool gives a buffer of its own memory with the same layout: that frame
- * is copied, once, by daedalussink.  The decoder never waits for the
- * client, except for the first buffer it asks for, with which it decides
- * whether it renders into the pool at all.
+ * A decoder waits for a buffer only while the client has some to give
+ * back, as the copies wait for theirs: never for one the decoder holds
+ * itself.  When no CAPTURE buffer can be lent (the client's format or
+ * layout does not fit, its memory is its own, the decoder holds all it
+ * may), the pool gives a buffer of its own memory with the same layout:
+ * that frame is copied, once, by daedalussink.  The pool never fails an
+ * allocation (a decoder may take that as fatal).
+ *
+ * GstVideoDecoder copies every frame it pushes while the decoder still
+ * holds it (to set its timestamps); avdec maps its frames for writing for
+ * as long as they are references, so that copy would be a full one.  The
+ * lent memories are copied as a read-only view of the same dma-buf
+ * instead, which daedalussink recognises
+ * (gst_daedalus_stream_claim_lent_buffer()).
  */
 
 #ifdef HAVE_CONFIG_H
@@ -363,15 +371,14 @@ gst_daedalus_capture_pool_acquire_buffer (GstBufferPool * pool,
     default:
       break;
   }
-  if (probe) {
-    /* the decoder decides: not into this pool, into its own memory */
+  /* never a failure: a decoder may take it as fatal (vp8dec) */
+  if (probe)
     GST_INFO_OBJECT (self, "the client's CAPTURE buffers cannot be lent "
         "(%d): the frames will be copied", res);
-    return GST_FLOW_NOT_NEGOTIATED;
-  }
   *buffer = own_buffer (self);
   if (!*buffer)
     return GST_FLOW_ERROR;
+  GST_LOG_OBJECT (self, "no CAPTURE buffer to lend (%d): one of our own", res);
   g_atomic_int_add (&self->fallback, 1);
   return GST_FLOW_OK;
 }

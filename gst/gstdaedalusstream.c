@@ -24,6 +24,7 @@
 
 #include <gst/allocators/allocators.h>
 
+#include "gstdaedaluscodec.h"
 #include "gstdaedalusformat.h"
 #include "gstdaedalusprivate.h"
 #include "gstdaedalusprotocol.h"
@@ -667,7 +668,9 @@ gst_daedalus_stream_wrap_capture_buffer (GstDaedalusStream * stream,
  * a frame in flight still holds them. */
 typedef struct
 {
-  GstDaedalusStream *stream;
+  GWeakRef stream;              /* weak: the stream holds its buffers, whose
+                                 * memories hold this */
+  gconstpointer stream_ptr;     /* compared only */
   guint32 index;
   gint retired;                 /* atomic: the buffer is gone */
 } LendHome;
@@ -695,7 +698,7 @@ lend_plane_quark (void)
 static void
 lend_home_clear (LendHome * home)
 {
-  gst_object_unref (home->stream);
+  g_weak_ref_clear (&home->stream);
 }
 
 static void
@@ -738,18 +741,22 @@ lent_memory_dispose (GstMiniObject * obj)
   /* a retired buffer drops its memories with the stream's lock held */
   if (!home || g_atomic_int_get (&home->retired))
     return TRUE;
-  stream = home->stream;
+  stream = g_weak_ref_get (&home->stream);
+  if (!stream)
+    return TRUE;
   g_mutex_lock (&stream->lock);
   buf = g_hash_table_lookup (stream->capture, GUINT_TO_POINTER (home->index));
   if (!buf || PRIV (buf)->home != home || plane >= DAEDALUS_MAX_PLANES ||
       PRIV (buf)->lent_mem[plane] || !PRIV (buf)->lent_out) {
     g_mutex_unlock (&stream->lock);
+    gst_object_unref (stream);
     return TRUE;
   }
   PRIV (buf)->lent_mem[plane] = (GstMemory *) gst_mini_object_ref (obj);
   if (--PRIV (buf)->lent_out == 0)
     lend_returned_locked (stream, buf);
   g_mutex_unlock (&stream->lock);
+  gst_object_unref (stream);
   return FALSE;
 }
 
@@ -869,28 +876,37 @@ typedef struct
   GstDaedalusCaptureFit fit;
   gpointer fit_data;
   gboolean probe;
+  guint32 epoch;
   GstDaedalusCaptureBuffer *buffer;
 } LendCapture;
 
-/* With the lock: a buffer of the free ones the decoder can render into and
- * does not hold.  Unless probing, one buffer the decoder does not hold is
- * always left: frames the decoder gives in its own memory are copied into
- * it (the client cannot give back what the decoder holds). */
+/* With the lock: a free buffer the decoder can render into and does not
+ * hold.  Unless probing, one buffer the decoder does not hold is always
+ * left: frames the decoder gives in its own memory are copied into it (the
+ * client cannot give back what the decoder holds). */
 static GstDaedalusCaptureBuffer *
-find_lendable_locked (GstDaedalusStream * stream, LendCapture * lc)
+find_lendable_locked (GstDaedalusStream * stream, LendCapture * lc,
+    gboolean * may_wait)
 {
   GHashTableIter iter;
   gpointer value;
-  guint held = 0;
+  guint held = 0, with_client = 0;
   GList *l;
 
-  if (!lc->probe) {
-    g_hash_table_iter_init (&iter, stream->capture);
-    while (g_hash_table_iter_next (&iter, NULL, &value))
-      if (PRIV (value)->lent_out)
-        held++;
-    if (held + 2 > g_hash_table_size (stream->capture))
-      return NULL;
+  g_hash_table_iter_init (&iter, stream->capture);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    if (PRIV (value)->lent_out)
+      held++;
+    else if (PRIV (value)->with_client)
+      with_client++;
+  }
+  /* the client gives back what it has; the decoder, maybe never */
+  *may_wait = with_client > 0;
+  if (!lc->probe && held + 2 > g_hash_table_size (stream->capture)) {
+    GST_LOG_OBJECT (stream, "the decoder holds %u of the %u buffers", held,
+        g_hash_table_size (stream->capture));
+    *may_wait = FALSE;
+    return NULL;
   }
   for (l = stream->free_capture.head; l; l = l->next) {
     GstDaedalusCaptureBuffer *buf = l->data;
@@ -906,22 +922,32 @@ find_lendable_locked (GstDaedalusStream * stream, LendCapture * lc)
   return NULL;
 }
 
+/* Waits while the client has buffers it will give back (as the copies
+ * wait for them), never for one the decoder holds; a seek ends the
+ * wait. */
 static gboolean
 lend_check (GstDaedalusStream * stream, gpointer data,
     GstDaedalusWaitResult * res)
 {
   LendCapture *lc = data;
+  gboolean may_wait;
 
   if (stream_ended_locked (stream, res))
     return TRUE;
-  if (stream->awaiting_reset || g_queue_is_empty (&stream->free_capture)) {
-    if (lc->probe)
-      return FALSE;             /* the client has not queued any yet */
+  if (stream->epoch != lc->epoch || stream->awaiting_reset) {
     *res = GST_DAEDALUS_WAIT_NONE;
     return TRUE;
   }
-  lc->buffer = find_lendable_locked (stream, lc);
-  *res = lc->buffer ? GST_DAEDALUS_WAIT_OK : GST_DAEDALUS_WAIT_NONE;
+  if (lc->probe && g_queue_is_empty (&stream->free_capture))
+    return FALSE;               /* the client has not queued any yet */
+  lc->buffer = find_lendable_locked (stream, lc, &may_wait);
+  if (lc->buffer) {
+    *res = GST_DAEDALUS_WAIT_OK;
+    return TRUE;
+  }
+  if (!lc->probe && may_wait)
+    return FALSE;
+  *res = GST_DAEDALUS_WAIT_NONE;
   return TRUE;
 }
 
@@ -949,13 +975,14 @@ gst_daedalus_stream_lend_capture_buffer (GstDaedalusStream * stream,
     GCancellable * cancellable, GstDaedalusCaptureBuffer ** buffer,
     GstMemory ** mems, GError ** error)
 {
-  LendCapture lc = { fit, fit_data, probe, NULL };
+  LendCapture lc = { fit, fit_data, probe, 0, NULL };
   GstDaedalusCaptureBuffer *buf;
   GstDaedalusWaitResult res;
   gboolean have_mems;
   guint i;
 
   *buffer = NULL;
+  lc.epoch = gst_daedalus_stream_get_epoch (stream);
   res = stream_wait (stream, cancellable, lend_check, &lc);
   if (res != GST_DAEDALUS_WAIT_OK)
     return res;
@@ -965,7 +992,8 @@ gst_daedalus_stream_lend_capture_buffer (GstDaedalusStream * stream,
   if (!PRIV (buf)->home) {
     LendHome *home = g_atomic_rc_box_new0 (LendHome);
 
-    home->stream = gst_object_ref (stream);
+    g_weak_ref_init (&home->stream, stream);
+    home->stream_ptr = stream;
     home->index = buf->info.index;
     PRIV (buf)->home = home;
   }
@@ -1028,7 +1056,7 @@ gst_daedalus_stream_claim_lent_buffer (GstDaedalusStream * stream,
         lend_root_quark ());
   home = gst_mini_object_get_qdata (GST_MINI_OBJECT_CAST (mem),
       lend_home_quark ());
-  if (!home || home->stream != stream)
+  if (!home || home->stream_ptr != stream)
     return FALSE;
   g_mutex_lock (&stream->lock);
   buf = g_hash_table_lookup (stream->capture, GUINT_TO_POINTER (home->index));
@@ -1103,6 +1131,8 @@ gst_daedalus_stream_fill_format (GstDaedalusStream * stream,
     struct daedalus_msg_format *format, const GstVideoInfo * info,
     GstVideoFormat vformat)
 {
+  const GstDaedalusCodec *codec;
+
   memset (format, 0, sizeof (*format));
   format->epoch = gst_daedalus_stream_get_epoch (stream);
   if (gst_daedalus_connection_get_kernel_minor (stream->conn) < 3) {
@@ -1116,7 +1146,11 @@ gst_daedalus_stream_fill_format (GstDaedalusStream * stream,
   format->height = GST_VIDEO_INFO_HEIGHT (info);
   format->visible_width = format->width;
   format->visible_height = format->height;
-  format->min_buffers = GST_DAEDALUS_MIN_CAPTURE_BUFFERS;
+  codec = gst_daedalus_codec_from_fourcc (stream->info.codec);
+  /* the daemon's own, and the references a decoder rendering into the
+   * client's buffers holds (zero-copy, #GstDaedalusCapturePool) */
+  format->min_buffers = GST_DAEDALUS_MIN_CAPTURE_BUFFERS +
+      (codec ? codec->max_references : 0);
   gst_daedalus_colorimetry_to_v4l2 (&info->colorimetry, &format->colorspace,
       &format->xfer_func, &format->ycbcr_enc, &format->quantization);
   return format->pixelformat != 0;
@@ -1128,6 +1162,17 @@ send_format_locked (GstDaedalusStream * stream,
     struct daedalus_msg_format *format)
 {
   const struct daedalus_msg_format *old = &stream->format;
+
+  /* the same again (the headers told the truth): nothing to tell */
+  g_mutex_lock (&stream->lock);
+  if (stream->have_format && !stream->awaiting_reset &&
+      memcmp ((const guint8 *) old + sizeof (old->hdr),
+          (const guint8 *) format + sizeof (format->hdr),
+          sizeof (*format) - sizeof (format->hdr)) == 0) {
+    g_mutex_unlock (&stream->lock);
+    return 0;
+  }
+  g_mutex_unlock (&stream->lock);
 
   /* a change the kernel answers with CAPTURE_RESET while CAPTURE streams
    * (docs/protocol.md): the buffers announced so far are not for the
@@ -1237,12 +1282,19 @@ gint
 gst_daedalus_stream_send_frame (GstDaedalusStream * stream,
     struct daedalus_msg_frame *frame, GstDaedalusCaptureBuffer * buffer)
 {
-  gint ret = send_msg (stream, frame, sizeof (*frame), DAEDALUS_MSG_FRAME);
+  gint ret;
+
+  /* the client's once sent: the kernel may announce it again before
+   * send_msg() returns */
+  g_mutex_lock (&stream->lock);
+  PRIV (buffer)->with_client = TRUE;
+  g_mutex_unlock (&stream->lock);
+  ret = send_msg (stream, frame, sizeof (*frame), DAEDALUS_MSG_FRAME);
 
   g_mutex_lock (&stream->lock);
   PRIV (buffer)->claimed = FALSE;
-  if (ret == 0)
-    PRIV (buffer)->with_client = TRUE;
+  if (ret < 0)
+    PRIV (buffer)->with_client = FALSE;
   if (ret != -ENOENT) {
     g_mutex_unlock (&stream->lock);
     return ret;

@@ -19,8 +19,10 @@
 
 G_BEGIN_DECLS
 
-/* CAPTURE buffers a FORMAT asks for: frames are copied, the decoder keeps
- * its references in its own memory */
+/* CAPTURE buffers the daemon itself needs: a frame copied into one while
+ * the client has the others.  A FORMAT asks for the codec's references on
+ * top (GstDaedalusCodec.max_references), which a decoder rendering into
+ * the client's buffers holds (zero-copy) */
 #define GST_DAEDALUS_MIN_CAPTURE_BUFFERS 4
 
 #define GST_TYPE_DAEDALUS_STREAM (gst_daedalus_stream_get_type ())

@@ -14,7 +14,10 @@
 #   - H.264 4:2:2 and 4:4:4 offered as themselves (422P, NV16, YM16;
 #     YM24, NV24), never as 4:2:0, bit-exact;
 #   - RGB-coded HEVC, which V4L2 cannot describe: the stream fails with an
-#     error, and the daemon's log says why.
+#     error, and the daemon's log says why;
+#   - zero-copy: YM12 in MMAP buffers at 640x360, bit-exact, every frame
+#     rendered by avdec straight into the client's buffers (where the
+#     stream's template is avdec's), none copied.
 # One PASS/FAIL line per check; exits non-zero on any FAIL.
 set -uo pipefail
 clips=${1:?usage: formats.sh CLIPSDIR RESULTDIR}
@@ -130,5 +133,41 @@ if have hevc-rgb; then
 		fail "formats hevc-rgb: $(grep -m1 FAIL "$res/hevc-rgb-fails.log")"
 	fi
 fi
+# zero-copy (issue 10): YM12 in the node's own memory (MMAP, with room
+# below each plane), 640x360 (at 320 avdec_h264 pads its lines beyond the
+# node's): a decoder that renders into downstream buffers (avdec) writes
+# the frames straight into the client's buffers.  Bit-exact, and the
+# daemon's statistics for the stream say how each frame got there.
+zero_copy() { # CLIP
+	local clip=$1 log n0 i stats id tmpl frames direct copied
+	log=${DAEDALUS_VM_SHARE:?}/daemon.log
+	n0=$(grep -c ' stats: ' "$log")
+	decode "$clip" YM12-zero-copy -f YM12
+	# the daemon tells a stream's statistics once the client closed it
+	for ((i = 0; i < 100; i++)); do
+		[ "$(grep -c ' stats: ' "$log")" -gt "$n0" ] && break
+		sleep 0.1
+	done
+	stats=$(grep ' stats: ' "$log" | tail -n +$((n0 + 1)) | head -n 1)
+	id=$(sed -n 's/^daedalusd: Stream \([0-9]*\) stats: .*/\1/p' <<< "$stats")
+	tmpl=$(sed -n "s/^daedalusd: Stream $id ([a-z0-9]*, [0-9x]*): //p" "$log" | tail -n 1)
+	frames=$(sed -n 's/.* frames=\([0-9]*\).*/\1/p' <<< "$stats")
+	direct=$(sed -n 's/.* frames-direct=\([0-9]*\).*/\1/p' <<< "$stats")
+	copied=$(sed -n 's/.* frames-copied=\([0-9]*\).*/\1/p' <<< "$stats")
+	if [ -z "$id" ] || [ -z "$frames" ] || [ -z "$direct" ]; then
+		fail "formats $clip zero-copy: no statistics of the stream in the daemon's log"
+	elif [[ $tmpl != *avdec_* ]]; then
+		pass "formats $clip zero-copy: $tmpl does not render into downstream buffers: $copied of $frames frames copied"
+	elif [ "$frames" -ge 30 ] && [ "$direct" -eq "$frames" ] && [ "$copied" -eq 0 ]; then
+		pass "formats $clip zero-copy: $direct of $frames frames rendered by $tmpl straight into the client's buffers, none copied"
+	else
+		fail "formats $clip zero-copy: $direct of $frames frames rendered in place, $copied copied, by $tmpl"
+	fi
+}
+for clip in h264-640 vp9-640; do
+	if have "$clip"; then
+		zero_copy "$clip"
+	fi
+done
 echo "formats: $passed passed, $fails failed"
 [ "$fails" -eq 0 ]
