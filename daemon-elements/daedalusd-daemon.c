@@ -265,10 +265,11 @@ stop_stream (DaemonStream * ds, gboolean failed)
     daedalusd_log (FALSE, "Stream %llu stats: access-units=%" G_GUINT64_FORMAT
         " bitstream-copies=%" G_GUINT64_FORMAT " frames=%" G_GUINT64_FORMAT
         " frames-copied=%" G_GUINT64_FORMAT " frames-converted=%"
-        G_GUINT64_FORMAT " frames-direct=%" G_GUINT64_FORMAT " capture-maps=%"
-        G_GUINT64_FORMAT, (unsigned long long) ds->id, st.access_units,
-        st.bitstream_copies, st.frames, st.frames_copied, st.frames_converted,
-        st.frames_direct, st.capture_maps);
+        G_GUINT64_FORMAT " frames-direct=%" G_GUINT64_FORMAT
+        " lend-timeouts=%" G_GUINT64_FORMAT " capture-maps=%" G_GUINT64_FORMAT,
+        (unsigned long long) ds->id, st.access_units, st.bitstream_copies,
+        st.frames, st.frames_copied, st.frames_converted, st.frames_direct,
+        st.lend_timeouts, st.capture_maps);
   }
   daemon_stream_free (ds);
 }

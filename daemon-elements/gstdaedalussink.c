@@ -81,6 +81,8 @@ struct _GstDaedalusSink
   GstVideoInfo convert_out;
   GstBufferPool *pool;          /* proposed last, for pool_stream */
   GstDaedalusStream *pool_stream;
+  GList *pools;                 /* every pool proposed since start: a
+                                 * decoder may still use an older one */
 };
 
 enum
@@ -152,6 +154,9 @@ gst_daedalus_sink_stop (GstBaseSink * bsink)
   GstDaedalusSink *self = GST_DAEDALUS_SINK (bsink);
 
   g_clear_pointer (&self->convert, gst_video_converter_free);
+  GST_OBJECT_LOCK (self);
+  g_list_free_full (g_steal_pointer (&self->pools), gst_object_unref);
+  GST_OBJECT_UNLOCK (self);
   gst_clear_object (&self->pool);
   gst_clear_object (&self->pool_stream);
   gst_clear_object (&self->stream);
@@ -161,12 +166,26 @@ gst_daedalus_sink_stop (GstBaseSink * bsink)
   return TRUE;
 }
 
+static void
+set_pools_flushing (GstDaedalusSink * self, gboolean flushing)
+{
+  GList *l;
+
+  GST_OBJECT_LOCK (self);
+  for (l = self->pools; l; l = l->next)
+    if (gst_buffer_pool_is_active (l->data))
+      gst_buffer_pool_set_flushing (l->data, flushing);
+  GST_OBJECT_UNLOCK (self);
+}
+
 static gboolean
 gst_daedalus_sink_unlock (GstBaseSink * bsink)
 {
   GstDaedalusSink *self = GST_DAEDALUS_SINK (bsink);
 
   g_cancellable_cancel (self->cancellable);
+  /* a decoder waiting in one for a CAPTURE buffer goes on */
+  set_pools_flushing (self, TRUE);
   return TRUE;
 }
 
@@ -176,6 +195,7 @@ gst_daedalus_sink_unlock_stop (GstBaseSink * bsink)
   GstDaedalusSink *self = GST_DAEDALUS_SINK (bsink);
 
   g_cancellable_reset (self->cancellable);
+  set_pools_flushing (self, FALSE);
   return TRUE;
 }
 
@@ -379,6 +399,7 @@ gst_daedalus_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
   GstStructure *config;
   gboolean zero_copy;
   GstVideoInfo info;
+  GList *l, *next;
   GstCaps *caps;
 
   gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
@@ -404,6 +425,17 @@ gst_daedalus_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
       (GstObject *) stream);
   self->pool = gst_daedalus_capture_pool_new (stream);
   gst_object_unref (stream);
+  GST_OBJECT_LOCK (self);
+  /* those no decoder uses any more go */
+  for (l = self->pools; l; l = next) {
+    next = l->next;
+    if (!gst_buffer_pool_is_active (l->data)) {
+      gst_object_unref (l->data);
+      self->pools = g_list_delete_link (self->pools, l);
+    }
+  }
+  self->pools = g_list_prepend (self->pools, gst_object_ref (self->pool));
+  GST_OBJECT_UNLOCK (self);
   config = gst_buffer_pool_get_config (self->pool);
   gst_buffer_pool_config_set_params (config, caps, info.size, 0, 0);
   gst_buffer_pool_config_add_option (config,

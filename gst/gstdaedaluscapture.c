@@ -27,7 +27,6 @@ capture_buffer_clear (GstDaedalusCaptureBuffer * buf)
 
   /* its memories use the fds below (unmapped here, never closed) */
   gst_clear_buffer (&PRIV (buf)->wrapped);
-  _gst_daedalus_capture_buffer_retire (buf);
   for (i = 0; i < DAEDALUS_MAX_PLANES; i++) {
     if (PRIV (buf)->fds[i] >= 0)
       close (PRIV (buf)->fds[i]);

@@ -25,13 +25,14 @@
  * after the client got it).  One buffer is never lent, so that frames
  * the decoder gives in its own memory still find one to be copied into.
  *
- * A decoder waits for a buffer only while the client has some to give
- * back, as the copies wait for theirs: never for one the decoder holds
- * itself.  When no CAPTURE buffer can be lent (the client's format or
- * layout does not fit, its memory is its own, the decoder holds all it
- * may), the pool gives a buffer of its own memory with the same layout:
- * that frame is copied, once, by daedalussink.  The pool never fails an
- * allocation (a decoder may take that as fatal).
+ * A decoder waits for a buffer only while the client has one to give back
+ * that it can render into, as the copies wait for theirs, and for a second
+ * at most: never for one the decoder holds itself.  When no CAPTURE buffer
+ * can be lent (the client's format or layout does not fit, its memory is
+ * its own, the decoder holds all it may), the pool gives a buffer of its
+ * own memory with the same layout: that frame is copied, once, by
+ * daedalussink.  The pool never fails an allocation (a decoder may take
+ * that as fatal).
  *
  * GstVideoDecoder copies every frame it pushes while the decoder still
  * holds it (to set its timestamps); avdec maps its frames for writing for
@@ -53,6 +54,11 @@
 GST_DEBUG_CATEGORY_STATIC (gst_daedalus_pool_debug);
 #define GST_CAT_DEFAULT gst_daedalus_pool_debug
 
+/* The longest a decoder waits for the client to give back a CAPTURE
+ * buffer before it renders into the pool's own memory (a copy): a client
+ * that holds its buffers (paused) never holds the decoder */
+#define LEND_TIMEOUT_MS 1000
+
 struct _GstDaedalusCapturePool
 {
   GstBufferPool parent;
@@ -71,8 +77,6 @@ struct _GstDaedalusCapturePool
   GstAllocationParams params;
   gboolean probed;              /* since start: the decoder's first ask */
 
-  gint lent;                    /* atomic */
-  gint fallback;                /* atomic */
 };
 
 #define gst_daedalus_capture_pool_parent_class parent_class
@@ -349,12 +353,15 @@ gst_daedalus_capture_pool_acquire_buffer (GstBufferPool * pool,
   GstDaedalusCaptureBuffer *cbuf = NULL;
   GstDaedalusWaitResult res = GST_DAEDALUS_WAIT_NONE;
   gboolean probe = !self->probed;
+  guint timeout_ms = LEND_TIMEOUT_MS;
   GError *err = NULL;
 
   self->probed = TRUE;
+  if (params && (params->flags & GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT))
+    timeout_ms = 0;
   if (self->can_lend)
     res = gst_daedalus_stream_lend_capture_buffer (self->stream, capture_fits,
-        self, probe, self->cancellable, &cbuf, mems, &err);
+        self, probe, timeout_ms, self->cancellable, &cbuf, mems, &err);
   if (err) {
     GST_WARNING_OBJECT (self, "%s", err->message);
     g_clear_error (&err);
@@ -364,11 +371,10 @@ gst_daedalus_capture_pool_acquire_buffer (GstBufferPool * pool,
       *buffer = lent_buffer (self, &cbuf->info, mems);
       GST_LOG_OBJECT (self, "lent CAPTURE buffer %u", cbuf->info.index);
       gst_daedalus_capture_buffer_unref (cbuf);
-      g_atomic_int_add (&self->lent, 1);
       return GST_FLOW_OK;
-    case GST_DAEDALUS_WAIT_FLUSHING:
-      return GST_FLOW_FLUSHING;
     default:
+      /* flushing too: a decoder may take a failure as fatal (avdec), the
+       * frame is dropped downstream */
       break;
   }
   /* never a failure: a decoder may take it as fatal (vp8dec) */
@@ -379,7 +385,6 @@ gst_daedalus_capture_pool_acquire_buffer (GstBufferPool * pool,
   if (!*buffer)
     return GST_FLOW_ERROR;
   GST_LOG_OBJECT (self, "no CAPTURE buffer to lend (%d): one of our own", res);
-  g_atomic_int_add (&self->fallback, 1);
   return GST_FLOW_OK;
 }
 
@@ -467,12 +472,4 @@ gst_daedalus_capture_pool_new (GstDaedalusStream * stream)
   gst_object_ref_sink (self);
   self->stream = gst_object_ref (stream);
   return GST_BUFFER_POOL (self);
-}
-
-void
-gst_daedalus_capture_pool_get_stats (GstDaedalusCapturePool * pool,
-    GstDaedalusCapturePoolStats * stats)
-{
-  stats->lent = g_atomic_int_get (&pool->lent);
-  stats->fallback = g_atomic_int_get (&pool->fallback);
 }

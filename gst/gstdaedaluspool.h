@@ -26,22 +26,6 @@ G_DECLARE_FINAL_TYPE (GstDaedalusCapturePool, gst_daedalus_capture_pool, GST,
 GST_DAEDALUS_API
 GstBufferPool *gst_daedalus_capture_pool_new (GstDaedalusStream * stream);
 
-/**
- * GstDaedalusCapturePoolStats:
- * @lent: buffers the decoder rendered into that were the client's
- * @fallback: buffers of the pool's own memory, given when no CAPTURE buffer
- *   could be lent (their frames are copied)
- */
-typedef struct
-{
-  guint64 lent;
-  guint64 fallback;
-} GstDaedalusCapturePoolStats;
-
-GST_DAEDALUS_API
-void gst_daedalus_capture_pool_get_stats (GstDaedalusCapturePool * pool,
-    GstDaedalusCapturePoolStats * stats);
-
 GST_DAEDALUS_API
 gboolean gst_daedalus_capture_layout_info (const struct
     daedalus_msg_capture_buffer *layout, const GstVideoInfo * frame,

@@ -99,11 +99,8 @@ typedef struct
    * the buffer (daedalussink's streaming thread) touches these */
   GstBuffer *wrapped;
   GstVideoInfo wrapped_info;
-  /* zero-copy (gstdaedaluspool.c): the memories lent to a decoder, under
-   * the stream's lock */
-  gpointer home;                /* LendHome, made at the first lending */
-  GstMemory *lent_mem[DAEDALUS_MAX_PLANES];     /* back from the decoder */
-  guint lent_out;               /* memories still out: the buffer is busy */
+  /* zero-copy (gstdaedaluspool.c), under the stream's lock; whether a
+   * decoder holds its memory is its LendHome's (gstdaedalusstream.c) */
   gboolean claimed;             /* its frame is being sent */
   gboolean with_client;         /* named in a FRAME, not announced since */
 } CaptureBuffer;
@@ -112,9 +109,6 @@ typedef struct
 
 GstDaedalusCaptureBuffer *_gst_daedalus_capture_buffer_new (const struct
     daedalus_msg_capture_buffer *msg);
-
-/* gstdaedaluspool.c: the memories of a lent buffer go home */
-void _gst_daedalus_capture_buffer_retire (GstDaedalusCaptureBuffer * buf);
 
 G_END_DECLS
 

@@ -59,6 +59,7 @@ struct _GstDaedalusStream
   guint32 generation;           /* capture generation */
   GHashTable *capture;          /* index -> GstDaedalusCaptureBuffer */
   GQueue free_capture;          /* announced, not yet used, oldest first */
+  GHashTable *homes;            /* zero-copy: guint64 key -> LendHome */
   gboolean have_format;
   struct daedalus_msg_format format;    /* the last FORMAT sent */
   gboolean awaiting_reset;      /* a resolution change: the kernel takes the
@@ -68,6 +69,13 @@ struct _GstDaedalusStream
 };
 
 G_DEFINE_TYPE (GstDaedalusStream, gst_daedalus_stream, GST_TYPE_OBJECT);
+
+/* zero-copy (below) */
+typedef struct _LendHome LendHome;
+static void lend_home_retire (LendHome * home);
+static gboolean capture_busy_locked (GstDaedalusStream * stream,
+    const GstDaedalusCaptureBuffer * buf);
+static void prune_homes_locked (GstDaedalusStream * stream);
 
 /* same memory, same layout: the cached dma-bufs stay valid (the client
  * may queue an index with other dma-bufs: a new mem_id) */
@@ -103,6 +111,8 @@ gst_daedalus_stream_init (GstDaedalusStream * stream)
   g_queue_init (&stream->free_capture);
   stream->capture = g_hash_table_new_full (NULL, NULL, NULL,
       (GDestroyNotify) gst_daedalus_capture_buffer_unref);
+  stream->homes = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
+      (GDestroyNotify) lend_home_retire);
 }
 
 static void
@@ -114,6 +124,7 @@ gst_daedalus_stream_finalize (GObject * object)
   g_queue_clear_full (&stream->free_capture,
       (GDestroyNotify) gst_daedalus_capture_buffer_unref);
   g_hash_table_unref (stream->capture);
+  g_hash_table_unref (stream->homes);
   gst_object_unref (stream->conn);
   g_mutex_clear (&stream->format_lock);
   g_mutex_clear (&stream->lock);
@@ -275,6 +286,7 @@ capture_reset_locked (GstDaedalusStream * stream, guint32 generation)
   g_queue_clear_full (&stream->free_capture,
       (GDestroyNotify) gst_daedalus_capture_buffer_unref);
   g_hash_table_remove_all (stream->capture);
+  prune_homes_locked (stream);
   g_cond_broadcast (&stream->cond);
 }
 
@@ -327,6 +339,8 @@ _gst_daedalus_stream_capture_buffer (GstDaedalusStream * stream,
 
   GST_LOG_OBJECT (stream, "buffer %u gen %u %ux%u announced", msg->index,
       msg->generation, msg->width, msg->height);
+  /* another memory at this index: the old one's home goes once back */
+  prune_homes_locked (stream);
   PRIV (buf)->with_client = FALSE;
   if (!PRIV (buf)->available) {
     PRIV (buf)->available = TRUE;
@@ -358,9 +372,10 @@ typedef gboolean (*StreamWaitCheck) (GstDaedalusStream * stream,
 
 /* Waits on @stream's condition until @check says it is over or
  * @cancellable is cancelled (%GST_DAEDALUS_WAIT_FLUSHING, checked first). */
+/* ... and, with @end_time (monotonic), looks again then at the latest */
 static GstDaedalusWaitResult
-stream_wait (GstDaedalusStream * stream, GCancellable * cancellable,
-    StreamWaitCheck check, gpointer data)
+stream_wait_until (GstDaedalusStream * stream, GCancellable * cancellable,
+    StreamWaitCheck check, gpointer data, gint64 end_time)
 {
   GstDaedalusWaitResult res;
   gulong id = 0;
@@ -383,12 +398,22 @@ stream_wait (GstDaedalusStream * stream, GCancellable * cancellable,
       g_mutex_lock (&stream->lock);
       continue;
     }
-    g_cond_wait (&stream->cond, &stream->lock);
+    if (end_time)
+      g_cond_wait_until (&stream->cond, &stream->lock, end_time);
+    else
+      g_cond_wait (&stream->cond, &stream->lock);
   }
   g_mutex_unlock (&stream->lock);
   if (id)
     g_cancellable_disconnect (cancellable, id);
   return res;
+}
+
+static GstDaedalusWaitResult
+stream_wait (GstDaedalusStream * stream, GCancellable * cancellable,
+    StreamWaitCheck check, gpointer data)
+{
+  return stream_wait_until (stream, cancellable, check, data, 0);
 }
 
 /* with the lock: whether the stream is gone (lost, else closed) */
@@ -479,7 +504,7 @@ find_capture_buffer_locked (GstDaedalusStream * stream, guint width,
     /* a buffer of another size waits for the client to reallocate; one
      * the decoder still reads (a reference) waits for it */
     if (buf->info.width >= width && buf->info.height >= height &&
-        !PRIV (buf)->lent_out) {
+        !capture_busy_locked (stream, buf)) {
       g_queue_delete_link (&stream->free_capture, l);
       PRIV (buf)->available = FALSE;
       return buf;
@@ -664,16 +689,33 @@ gst_daedalus_stream_wrap_capture_buffer (GstDaedalusStream * stream,
 
 /* ---- zero-copy: CAPTURE buffers lent to a decoder ------------------- */
 
-/* What a memory of a lent buffer knows of it: its memories outlive it when
- * a frame in flight still holds them. */
-typedef struct
+/* The memories of a CAPTURE buffer's dma-bufs as a decoder renders into
+ * them: one per buffer index and memory (mem_id), in stream->homes, under
+ * the stream's lock.  It outlives a CAPTURE_RESET while memories are out:
+ * the same pages come back at the same index after a STREAMOFF/STREAMON of
+ * CAPTURE or a format change the buffers survive, and the decoder may
+ * still read them (its references).  Kept (mapped) for the next lending
+ * while its buffer is the stream's; freed once back and no buffer of this
+ * generation has it. */
+struct _LendHome
 {
-  GWeakRef stream;              /* weak: the stream holds its buffers, whose
-                                 * memories hold this */
+  guint64 key;                  /* home_key() */
+  GWeakRef stream;              /* weak: the stream holds its homes, whose
+                                 * memories hold them */
   gconstpointer stream_ptr;     /* compared only */
   guint32 index;
-  gint retired;                 /* atomic: the buffer is gone */
-} LendHome;
+  guint32 mem_id;
+  gint retired;                 /* atomic: its memories are not kept */
+  guint n_mem;
+  GstMemory *mem[DAEDALUS_MAX_PLANES];  /* back home */
+  guint out;                    /* memories lent: the buffer is busy */
+};
+
+static guint64
+home_key (guint32 index, guint32 mem_id)
+{
+  return ((guint64) mem_id << 32) | index;
+}
 
 static GQuark
 lend_home_quark (void)
@@ -695,6 +737,16 @@ lend_plane_quark (void)
   return quark;
 }
 
+static GQuark
+lend_root_quark (void)
+{
+  static GQuark quark;
+
+  if (!quark)
+    quark = g_quark_from_static_string ("GstDaedalusLendRoot");
+  return quark;
+}
+
 static void
 lend_home_clear (LendHome * home)
 {
@@ -707,10 +759,62 @@ lend_home_unref (LendHome * home)
   g_atomic_rc_box_release_full (home, (GDestroyNotify) lend_home_clear);
 }
 
-/* With the lock: @buf is the stream's and its memories are all back: the
- * decoder and every frame in flight let go of it.  Never named in a FRAME
- * since it was lent (a frame the decoder dropped, a seek): it is ours to
- * use again. */
+/* stream->homes' value destructor: the memories at home go (their dispose
+ * sees the home retired and frees them, without the stream's lock, which
+ * may be held here) */
+static void
+lend_home_retire (LendHome * home)
+{
+  guint i;
+
+  g_atomic_int_set (&home->retired, 1);
+  for (i = 0; i < DAEDALUS_MAX_PLANES; i++)
+    if (home->mem[i])
+      gst_memory_unref (g_steal_pointer (&home->mem[i]));
+  lend_home_unref (home);
+}
+
+static LendHome *
+home_of_locked (GstDaedalusStream * stream, const GstDaedalusCaptureBuffer * buf)
+{
+  guint64 key = home_key (buf->info.index, buf->info.mem_id);
+
+  return g_hash_table_lookup (stream->homes, &key);
+}
+
+/* With the lock: the decoder (or a frame in flight) still holds memories
+ * of @buf's pages: nobody writes into it */
+static gboolean
+capture_busy_locked (GstDaedalusStream * stream,
+    const GstDaedalusCaptureBuffer * buf)
+{
+  LendHome *home = home_of_locked (stream, buf);
+
+  return home && home->out > 0;
+}
+
+/* With the lock: the homes whose memories are all back and that no buffer
+ * of this generation has go (a CAPTURE_RESET, an index with new memory) */
+static void
+prune_homes_locked (GstDaedalusStream * stream)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, stream->homes);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    LendHome *home = value;
+    GstDaedalusCaptureBuffer *buf = g_hash_table_lookup (stream->capture,
+        GUINT_TO_POINTER (home->index));
+
+    if (!home->out && (!buf || buf->info.mem_id != home->mem_id))
+      g_hash_table_iter_remove (&iter);
+  }
+}
+
+/* With the lock: @buf's memories are all back: the decoder and every frame
+ * in flight let go of it.  Never named in a FRAME since it was lent (a
+ * frame the decoder dropped, a seek): it is ours to use again. */
 static void
 lend_returned_locked (GstDaedalusStream * stream,
     GstDaedalusCaptureBuffer * buf)
@@ -726,87 +830,79 @@ lend_returned_locked (GstDaedalusStream * stream,
   g_cond_broadcast (&stream->cond);
 }
 
-/* GstMiniObject::dispose of a lent memory: the last reference went.  Kept
- * (and mapped) for the next lending while its buffer is the stream's,
- * freed otherwise. */
+/* GstMiniObject::dispose of a lent memory: the last reference went.  Back
+ * home, unless the home was retired. */
 static gboolean
 lent_memory_dispose (GstMiniObject * obj)
 {
+  GstMemory *mem = (GstMemory *) obj;
   LendHome *home = gst_mini_object_get_qdata (obj, lend_home_quark ());
   guint plane = GPOINTER_TO_UINT (gst_mini_object_get_qdata (obj,
           lend_plane_quark ())) - 1;
   GstDaedalusStream *stream;
   GstDaedalusCaptureBuffer *buf;
+  gboolean keep = FALSE;
 
-  /* a retired buffer drops its memories with the stream's lock held */
+  /* retired with the stream's lock held: no lock here */
   if (!home || g_atomic_int_get (&home->retired))
     return TRUE;
   stream = g_weak_ref_get (&home->stream);
   if (!stream)
     return TRUE;
   g_mutex_lock (&stream->lock);
-  buf = g_hash_table_lookup (stream->capture, GUINT_TO_POINTER (home->index));
-  if (!buf || PRIV (buf)->home != home || plane >= DAEDALUS_MAX_PLANES ||
-      PRIV (buf)->lent_mem[plane] || !PRIV (buf)->lent_out) {
-    g_mutex_unlock (&stream->lock);
-    gst_object_unref (stream);
-    return TRUE;
+  if (!g_atomic_int_get (&home->retired) && plane < home->n_mem &&
+      !home->mem[plane] && home->out) {
+    /* as it was made: whatever the last holder resized */
+    gst_memory_resize (mem, -(gssize) mem->offset, mem->maxsize);
+    home->mem[plane] = (GstMemory *) gst_mini_object_ref (obj);
+    keep = TRUE;
+    if (--home->out == 0) {
+      buf = g_hash_table_lookup (stream->capture,
+          GUINT_TO_POINTER (home->index));
+      if (buf && buf->info.mem_id == home->mem_id)
+        lend_returned_locked (stream, buf);
+      else
+        /* its buffer is gone: so are its memories, this one too (its
+         * dispose runs again, sees the home retired) */
+        prune_homes_locked (stream);
+      g_cond_broadcast (&stream->cond);
+    }
   }
-  PRIV (buf)->lent_mem[plane] = (GstMemory *) gst_mini_object_ref (obj);
-  if (--PRIV (buf)->lent_out == 0)
-    lend_returned_locked (stream, buf);
   g_mutex_unlock (&stream->lock);
   gst_object_unref (stream);
-  return FALSE;
+  return !keep;
 }
-
-void
-_gst_daedalus_capture_buffer_retire (GstDaedalusCaptureBuffer * buf)
-{
-  LendHome *home = PRIV (buf)->home;
-  guint i;
-
-  if (!home)
-    return;
-  g_atomic_int_set (&home->retired, 1);
-  for (i = 0; i < DAEDALUS_MAX_PLANES; i++)
-    if (PRIV (buf)->lent_mem[i])
-      gst_memory_unref (PRIV (buf)->lent_mem[i]);
-  lend_home_unref (home);
-  PRIV (buf)->home = NULL;
-}
-
-static GQuark
-lend_root_quark (void)
-{
-  static GQuark quark;
-
-  if (!quark)
-    quark = g_quark_from_static_string ("GstDaedalusLendRoot");
-  return quark;
-}
-
-static GstAllocator *lend_allocator (void);
 
 /* GstAllocator::mem_copy of lent memories.  GstVideoDecoder copies each
  * frame it pushes (gst_buffer_make_writable(), for its timestamps and
  * flags) while the decoder still holds it, mapped for writing (avdec maps
- * its frames for as long as it references them): a share of a memory
+ * its frames for as long as they are references): a share of a memory
  * mapped for writing is refused, so the copy would be a full one, into
- * system memory.  A lent memory is copied as a share instead: read-only,
- * the CAPTURE buffer's own pixels, which only daedalussink reads
- * (gst_daedalus_stream_claim_lent_buffer() finds it through its
- * parent). */
+ * system memory.  A lent memory is copied as a read-only view of the same
+ * dma-buf instead, which only daedalussink reads
+ * (gst_daedalus_stream_claim_lent_buffer() finds the lent memory through
+ * it).  The lent memory stays out while its view lives. */
+static GstAllocator *lend_allocator (void);
+
+static GstMemory *
+lent_root (GstMemory * mem)
+{
+  GstMemory *root;
+
+  while (mem->parent)
+    mem = mem->parent;
+  root = gst_mini_object_get_qdata (GST_MINI_OBJECT_CAST (mem),
+      lend_root_quark ());
+  return root ? root : mem;
+}
+
 static GstMemory *
 lent_memory_copy (GstMemory * mem, gssize offset, gssize size)
 {
-  GstMemory *root = gst_mini_object_get_qdata (GST_MINI_OBJECT_CAST (mem),
-      lend_root_quark ());
+  GstMemory *root = lent_root (mem);
   GstMemory *copy;
   gint fd;
 
-  if (!root)
-    root = mem;
   fd = fcntl (gst_fd_memory_get_fd (mem), F_DUPFD_CLOEXEC, 3);
   if (fd < 0)
     return NULL;
@@ -816,7 +912,6 @@ lent_memory_copy (GstMemory * mem, gssize offset, gssize size)
       mem->maxsize, GST_FD_MEMORY_FLAG_KEEP_MAPPED);
   gst_memory_resize (copy, mem->offset + offset, size);
   GST_MINI_OBJECT_FLAG_SET (copy, GST_MEMORY_FLAG_READONLY);
-  /* the lent memory stays out while its copy lives */
   gst_mini_object_set_qdata (GST_MINI_OBJECT_CAST (copy), lend_root_quark (),
       gst_memory_ref (root), (GDestroyNotify) gst_memory_unref);
   return copy;
@@ -836,13 +931,13 @@ lend_allocator (void)
   return allocator;
 }
 
-/* The memories of @buf's planes for lending, made once: its own dma-buf fds
- * (duplicated), mapped at their first use and kept mapped. */
+/* The memories of @buf's planes for @home, made at its first lending: its
+ * dma-buf fds duplicated, each mapped at its first use and kept mapped. */
 static gboolean
 make_lent_memories (GstDaedalusStream * stream, GstDaedalusCaptureBuffer * buf,
-    GstMemory ** mems, GError ** error)
+    LendHome * home, GstMemory ** mems, GError ** error)
 {
-  guint i;
+  guint i, j;
 
   for (i = 0; i < buf->info.num_mem_planes; i++) {
     gint fd = gst_daedalus_stream_get_plane_fd (stream, buf, i, error);
@@ -854,16 +949,18 @@ make_lent_memories (GstDaedalusStream * stream, GstDaedalusCaptureBuffer * buf,
       if (error && !*error)
         g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
             "dup: %s", g_strerror (errno));
-      while (i--)
-        gst_clear_mini_object ((GstMiniObject **) & mems[i]);
+      /* not lent after all: freed, not sent home */
+      for (j = 0; j < i; j++) {
+        GST_MINI_OBJECT_CAST (mems[j])->dispose = NULL;
+        gst_clear_mini_object ((GstMiniObject **) & mems[j]);
+      }
       return FALSE;
     }
     mems[i] = gst_dmabuf_allocator_alloc_with_flags (lend_allocator (), fd,
         buf->info.mem_plane_length[i], GST_FD_MEMORY_FLAG_KEEP_MAPPED);
     obj = GST_MINI_OBJECT_CAST (mems[i]);
     gst_mini_object_set_qdata (obj, lend_home_quark (),
-        g_atomic_rc_box_acquire (PRIV (buf)->home),
-        (GDestroyNotify) lend_home_unref);
+        g_atomic_rc_box_acquire (home), (GDestroyNotify) lend_home_unref);
     gst_mini_object_set_qdata (obj, lend_plane_quark (),
         GUINT_TO_POINTER (i + 1), NULL);
     obj->dispose = lent_memory_dispose;
@@ -877,12 +974,15 @@ typedef struct
   gpointer fit_data;
   gboolean probe;
   guint32 epoch;
+  gint64 end_time;
   GstDaedalusCaptureBuffer *buffer;
+  LendHome *home;
 } LendCapture;
 
 /* With the lock: a free buffer the decoder can render into and does not
- * hold.  Unless probing, one buffer the decoder does not hold is always
- * left: frames the decoder gives in its own memory are copied into it (the
+ * hold, taken (its home's memories out) in the same critical section.
+ * Unless probing, one buffer the decoder does not hold is always left:
+ * frames the decoder gives in its own memory are copied into it (the
  * client cannot give back what the decoder holds). */
 static GstDaedalusCaptureBuffer *
 find_lendable_locked (GstDaedalusStream * stream, LendCapture * lc,
@@ -890,18 +990,24 @@ find_lendable_locked (GstDaedalusStream * stream, LendCapture * lc,
 {
   GHashTableIter iter;
   gpointer value;
-  guint held = 0, with_client = 0;
+  guint held = 0, coming = 0;
+  LendHome *home;
   GList *l;
 
   g_hash_table_iter_init (&iter, stream->capture);
   while (g_hash_table_iter_next (&iter, NULL, &value)) {
-    if (PRIV (value)->lent_out)
+    GstDaedalusCaptureBuffer *buf = value;
+
+    if (capture_busy_locked (stream, buf))
       held++;
-    else if (PRIV (value)->with_client)
-      with_client++;
+    else if (PRIV (buf)->with_client &&
+        (buf->info.flags & DAEDALUS_CAPTURE_FLAG_KERNEL_MEMORY) &&
+        lc->fit (&buf->info, lc->fit_data))
+      coming++;
   }
-  /* the client gives back what it has; the decoder, maybe never */
-  *may_wait = with_client > 0;
+  /* the client gives back what it has (one the decoder can render into);
+   * the decoder, maybe never */
+  *may_wait = coming > 0;
   if (!lc->probe && held + 2 > g_hash_table_size (stream->capture)) {
     GST_LOG_OBJECT (stream, "the decoder holds %u of the %u buffers", held,
         g_hash_table_size (stream->capture));
@@ -911,20 +1017,35 @@ find_lendable_locked (GstDaedalusStream * stream, LendCapture * lc,
   for (l = stream->free_capture.head; l; l = l->next) {
     GstDaedalusCaptureBuffer *buf = l->data;
 
-    if (PRIV (buf)->lent_out ||
+    if (capture_busy_locked (stream, buf) ||
         !(buf->info.flags & DAEDALUS_CAPTURE_FLAG_KERNEL_MEMORY) ||
         !lc->fit (&buf->info, lc->fit_data))
       continue;
     g_queue_delete_link (&stream->free_capture, l);
     PRIV (buf)->available = FALSE;
+    PRIV (buf)->claimed = FALSE;
+    PRIV (buf)->with_client = FALSE;
+    home = home_of_locked (stream, buf);
+    if (!home) {
+      home = g_atomic_rc_box_new0 (LendHome);
+      home->key = home_key (buf->info.index, buf->info.mem_id);
+      g_weak_ref_init (&home->stream, stream);
+      home->stream_ptr = stream;
+      home->index = buf->info.index;
+      home->mem_id = buf->info.mem_id;
+      home->n_mem = buf->info.num_mem_planes;
+      g_hash_table_insert (stream->homes, &home->key, home);
+    }
+    home->out = home->n_mem;
+    lc->home = g_atomic_rc_box_acquire (home);
     return buf;
   }
   return NULL;
 }
 
 /* Waits while the client has buffers it will give back (as the copies
- * wait for them), never for one the decoder holds; a seek ends the
- * wait. */
+ * wait for theirs), never for one the decoder holds, and at most until
+ * lc->end_time; a seek ends the wait. */
 static gboolean
 lend_check (GstDaedalusStream * stream, gpointer data,
     GstDaedalusWaitResult * res)
@@ -938,14 +1059,20 @@ lend_check (GstDaedalusStream * stream, gpointer data,
     *res = GST_DAEDALUS_WAIT_NONE;
     return TRUE;
   }
+  if (lc->end_time && g_get_monotonic_time () >= lc->end_time) {
+    GST_DEBUG_OBJECT (stream, "no CAPTURE buffer given back in time");
+    stream->stats.lend_timeouts++;
+    *res = GST_DAEDALUS_WAIT_NONE;
+    return TRUE;
+  }
   if (lc->probe && g_queue_is_empty (&stream->free_capture))
-    return FALSE;               /* the client has not queued any yet */
+    return lc->end_time == 0 ? (*res = GST_DAEDALUS_WAIT_NONE, TRUE) : FALSE;
   lc->buffer = find_lendable_locked (stream, lc, &may_wait);
   if (lc->buffer) {
     *res = GST_DAEDALUS_WAIT_OK;
     return TRUE;
   }
-  if (!lc->probe && may_wait)
+  if (lc->end_time && !lc->probe && may_wait)
     return FALSE;
   *res = GST_DAEDALUS_WAIT_NONE;
   return TRUE;
@@ -954,65 +1081,59 @@ lend_check (GstDaedalusStream * stream, gpointer data,
 /**
  * gst_daedalus_stream_lend_capture_buffer:
  * @fit: whether the decoder can render into a buffer laid out as given
- * @probe: wait for the client's first buffers (a decoder deciding whether
- *   it can render into them); else take what is free now
+ * @probe: the decoder's first ask: wait for the client's first buffers
+ *   (the decoder decides with it whether it renders into them at all)
+ * @timeout_ms: the longest wait, 0 for none
  * @buffer: (out) (transfer full): the buffer lent
  * @mems: (out): its memory planes, for a #GstBuffer the decoder renders
- *   into; mapped once, they come back to @buffer when every #GstBuffer
- *   holding them is gone
+ *   into; mapped once, they come back to the buffer's home when every
+ *   #GstBuffer holding them is gone
  *
  * Lends a free CAPTURE buffer of the node's own memory to a decoder.  It
  * goes back to the free ones when its memories come back without a FRAME
  * having named it; once named, when the client queues it again and the
  * memories are back (the decoder no longer reads it as a reference).
  *
- * Returns: %GST_DAEDALUS_WAIT_NONE when no free buffer fits now, or none
- * can be lent without leaving the copies without one
+ * Returns: %GST_DAEDALUS_WAIT_NONE when no buffer fits, none can be lent
+ * without leaving the copies without one, or the client gave none back in
+ * time
  */
 GstDaedalusWaitResult
 gst_daedalus_stream_lend_capture_buffer (GstDaedalusStream * stream,
     GstDaedalusCaptureFit fit, gpointer fit_data, gboolean probe,
-    GCancellable * cancellable, GstDaedalusCaptureBuffer ** buffer,
-    GstMemory ** mems, GError ** error)
+    guint timeout_ms, GCancellable * cancellable,
+    GstDaedalusCaptureBuffer ** buffer, GstMemory ** mems, GError ** error)
 {
-  LendCapture lc = { fit, fit_data, probe, 0, NULL };
+  LendCapture lc = { fit, fit_data, probe, 0, 0, NULL, NULL };
   GstDaedalusCaptureBuffer *buf;
   GstDaedalusWaitResult res;
+  LendHome *home;
   gboolean have_mems;
   guint i;
 
   *buffer = NULL;
   lc.epoch = gst_daedalus_stream_get_epoch (stream);
-  res = stream_wait (stream, cancellable, lend_check, &lc);
+  if (timeout_ms)
+    lc.end_time = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
+  res = stream_wait_until (stream, cancellable, lend_check, &lc, lc.end_time);
   if (res != GST_DAEDALUS_WAIT_OK)
     return res;
   buf = lc.buffer;
+  home = lc.home;
 
   g_mutex_lock (&stream->lock);
-  if (!PRIV (buf)->home) {
-    LendHome *home = g_atomic_rc_box_new0 (LendHome);
-
-    g_weak_ref_init (&home->stream, stream);
-    home->stream_ptr = stream;
-    home->index = buf->info.index;
-    PRIV (buf)->home = home;
-  }
-  have_mems = PRIV (buf)->lent_mem[0] != NULL;
-  for (i = 0; i < buf->info.num_mem_planes; i++) {
-    mems[i] = PRIV (buf)->lent_mem[i];
-    PRIV (buf)->lent_mem[i] = NULL;
-  }
-  PRIV (buf)->lent_out = buf->info.num_mem_planes;
-  PRIV (buf)->claimed = FALSE;
-  PRIV (buf)->with_client = FALSE;
+  have_mems = home->mem[0] != NULL;
+  for (i = 0; i < home->n_mem; i++)
+    mems[i] = g_steal_pointer (&home->mem[i]);
   g_mutex_unlock (&stream->lock);
 
-  if (!have_mems && !make_lent_memories (stream, buf, mems, error)) {
+  if (!have_mems && !make_lent_memories (stream, buf, home, mems, error)) {
     /* not lendable after all: back with the free ones */
     g_mutex_lock (&stream->lock);
-    PRIV (buf)->lent_out = 0;
+    home->out = 0;
     lend_returned_locked (stream, buf);
     g_mutex_unlock (&stream->lock);
+    lend_home_unref (home);
     gst_daedalus_capture_buffer_unref (buf);
     return GST_DAEDALUS_WAIT_NONE;
   }
@@ -1021,6 +1142,7 @@ gst_daedalus_stream_lend_capture_buffer (GstDaedalusStream * stream,
     stream->stats.capture_maps++;
     g_mutex_unlock (&stream->lock);
   }
+  lend_home_unref (home);
   *buffer = buf;
   return GST_DAEDALUS_WAIT_OK;
 }
@@ -1045,22 +1167,17 @@ gst_daedalus_stream_claim_lent_buffer (GstDaedalusStream * stream,
   *buffer = NULL;
   if (gst_buffer_n_memory (frame) == 0)
     return FALSE;
-  /* a copy of the decoder's buffer (GstVideoDecoder makes one to set its
-   * metadata while the decoder keeps a reference) shares the memories:
-   * sub-memories of ours */
-  for (mem = gst_buffer_peek_memory (frame, 0); mem->parent;
-      mem = mem->parent);
-  if (gst_mini_object_get_qdata (GST_MINI_OBJECT_CAST (mem),
-          lend_root_quark ()))
-    mem = gst_mini_object_get_qdata (GST_MINI_OBJECT_CAST (mem),
-        lend_root_quark ());
+  /* GstVideoDecoder's copy of the decoder's buffer holds views of its
+   * memories (lent_memory_copy()), or shares of them */
+  mem = lent_root (gst_buffer_peek_memory (frame, 0));
   home = gst_mini_object_get_qdata (GST_MINI_OBJECT_CAST (mem),
       lend_home_quark ());
   if (!home || home->stream_ptr != stream)
     return FALSE;
   g_mutex_lock (&stream->lock);
   buf = g_hash_table_lookup (stream->capture, GUINT_TO_POINTER (home->index));
-  if (buf && PRIV (buf)->home == home && PRIV (buf)->lent_out &&
+  if (buf && buf->info.mem_id == home->mem_id && home_of_locked (stream,
+          buf) == home && home->out && !g_atomic_int_get (&home->retired) &&
       !PRIV (buf)->available && !PRIV (buf)->with_client &&
       !PRIV (buf)->claimed && buf->info.generation == stream->generation &&
       !stream->awaiting_reset &&
@@ -1068,10 +1185,9 @@ gst_daedalus_stream_claim_lent_buffer (GstDaedalusStream * stream,
     PRIV (buf)->claimed = TRUE;
     *buffer = gst_daedalus_capture_buffer_ref (buf);
   } else if (buf) {
-    GST_DEBUG_OBJECT (stream, "buffer %u not claimable: home %d out %u "
-        "available %d with client %d claimed %d", home->index,
-        PRIV (buf)->home == home, PRIV (buf)->lent_out, PRIV (buf)->available,
-        PRIV (buf)->with_client, PRIV (buf)->claimed);
+    GST_DEBUG_OBJECT (stream, "buffer %u not claimable: out %u available %d "
+        "with client %d claimed %d", home->index, home->out,
+        PRIV (buf)->available, PRIV (buf)->with_client, PRIV (buf)->claimed);
   }
   g_mutex_unlock (&stream->lock);
   return *buffer != NULL;
@@ -1162,6 +1278,7 @@ send_format_locked (GstDaedalusStream * stream,
     struct daedalus_msg_format *format)
 {
   const struct daedalus_msg_format *old = &stream->format;
+  gint ret;
 
   /* the same again (the headers told the truth): nothing to tell */
   g_mutex_lock (&stream->lock);
@@ -1193,11 +1310,19 @@ send_format_locked (GstDaedalusStream * stream,
     g_queue_clear_full (&stream->free_capture,
         (GDestroyNotify) gst_daedalus_capture_buffer_unref);
     g_hash_table_remove_all (stream->capture);
+    prune_homes_locked (stream);
   }
-  stream->format = *format;
-  stream->have_format = TRUE;
   g_mutex_unlock (&stream->lock);
-  return send_msg (stream, format, sizeof (*format), DAEDALUS_MSG_FORMAT);
+  ret = send_msg (stream, format, sizeof (*format), DAEDALUS_MSG_FORMAT);
+  /* what the kernel has (a failed one is sent again, not skipped as the
+   * same) */
+  g_mutex_lock (&stream->lock);
+  if (ret == 0) {
+    stream->format = *format;
+    stream->have_format = TRUE;
+  }
+  g_mutex_unlock (&stream->lock);
+  return ret;
 }
 
 /* The decoder's output (daedalussink, at its first frame of the stream

@@ -115,6 +115,8 @@ gboolean gst_daedalus_stream_is_closed (GstDaedalusStream * stream);
  * @frames_converted: of them, written by a format conversion
  * @frames_direct: of them, rendered by the decoder straight into the
  *     CAPTURE buffer (zero-copy, #GstDaedalusCapturePool): no copy
+ * @lend_timeouts: times a decoder waited in vain (a second) for the client
+ *     to give back a CAPTURE buffer it could render into
  * @capture_maps: CAPTURE buffers mapped for writing: once per buffer and
  *     layout (gst_daedalus_stream_wrap_capture_buffer()), and once per
  *     buffer lent to a decoder, not per frame
@@ -130,6 +132,7 @@ typedef struct
   guint64 frames_copied;
   guint64 frames_converted;
   guint64 frames_direct;
+  guint64 lend_timeouts;
   guint64 capture_maps;
 } GstDaedalusStreamStats;
 
@@ -223,7 +226,7 @@ typedef gboolean (*GstDaedalusCaptureFit) (const struct
 GST_DAEDALUS_API
 GstDaedalusWaitResult gst_daedalus_stream_lend_capture_buffer
     (GstDaedalusStream * stream, GstDaedalusCaptureFit fit, gpointer fit_data,
-    gboolean probe, GCancellable * cancellable,
+    gboolean probe, guint timeout_ms, GCancellable * cancellable,
     GstDaedalusCaptureBuffer ** buffer, GstMemory ** mems, GError ** error);
 
 GST_DAEDALUS_API

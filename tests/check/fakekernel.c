@@ -45,6 +45,7 @@ typedef struct
   guint32 generation;
   guint n_bufs;
   FakeBuf bufs[MAX_BUFFERS];
+  GQueue held;                  /* FakeBuf * the client keeps, oldest first */
 } FakeStream;
 
 struct _FakeKernel
@@ -73,6 +74,7 @@ struct _FakeKernel
   gboolean new_memory;          /* each buffer queued again with a new memfd */
   gboolean bench;               /* fake_kernel_set_bench() */
   guint32 client_fourcc;        /* fake_kernel_set_client_fourcc() */
+  guint client_hold;            /* fake_kernel_set_client_hold() */
   guint32 next_mem_id;
 };
 
@@ -170,6 +172,7 @@ free_buffers (FakeStream * s)
     for (p = 0; p < s->bufs[i].info.num_mem_planes; p++)
       close (s->bufs[i].fds[p]);
   s->n_bufs = 0;
+  g_queue_clear (&s->held);
 }
 
 /* like a client that got SOURCE_CHANGE: reallocate and queue everything */
@@ -309,7 +312,10 @@ handle_frame (FakeKernel * fk, FakeStream * s,
     }
     b->info.mem_id = ++fk->next_mem_id;
   }
-  announce (fk, s, b);
+  /* a client that keeps its last frames (on screen, in its pipeline) */
+  g_queue_push_tail (&s->held, b);
+  while (g_queue_get_length (&s->held) > fk->client_hold)
+    announce (fk, s, g_queue_pop_head (&s->held));
 }
 
 /* For bench/run: no checksum of the frames (nor their mapping), and the
@@ -329,6 +335,16 @@ fake_kernel_set_client_fourcc (FakeKernel * fk, guint32 fourcc)
 {
   g_mutex_lock (&fk->lock);
   fk->client_fourcc = fourcc;
+  g_mutex_unlock (&fk->lock);
+}
+
+/* The client keeps the last @n frames it got before it queues their
+ * buffers again (0: it queues each at once) */
+void
+fake_kernel_set_client_hold (FakeKernel * fk, guint n)
+{
+  g_mutex_lock (&fk->lock);
+  fk->client_hold = n;
   g_mutex_unlock (&fk->lock);
 }
 
@@ -660,6 +676,31 @@ fake_kernel_flush (FakeKernel * fk, guint64 stream_id)
   g_mutex_unlock (&fk->lock);
   send_epoch (fk, stream_id, DAEDALUS_MSG_FLUSH, epoch);
   return epoch;
+}
+
+/* A client's STREAMOFF and STREAMON of CAPTURE alone, with the same MMAP
+ * buffers: they all come back to it (a new generation, CAPTURE_RESET) and
+ * are queued again, the same memory at the same index (the same mem_id);
+ * the decoder is not flushed. */
+void
+fake_kernel_restart_capture (FakeKernel * fk, guint64 stream_id)
+{
+  struct daedalus_msg_capture_reset r;
+  FakeStream *s;
+  guint i;
+
+  g_mutex_lock (&fk->lock);
+  s = get_stream (fk, stream_id);
+  s->generation++;
+  gst_daedalus_msg_init (&r, sizeof (r), DAEDALUS_MSG_CAPTURE_RESET, s->id);
+  r.generation = s->generation;
+  send_msg (fk, &r, sizeof (r), NULL, 0);
+  g_queue_clear (&s->held);
+  for (i = 0; i < s->n_bufs; i++) {
+    s->bufs[i].info.generation = s->generation;
+    announce (fk, s, &s->bufs[i]);
+  }
+  g_mutex_unlock (&fk->lock);
 }
 
 void

@@ -70,6 +70,10 @@ void fake_kernel_drain (FakeKernel * fk, guint64 stream_id);
 
 guint32 fake_kernel_flush (FakeKernel * fk, guint64 stream_id);
 
+void fake_kernel_restart_capture (FakeKernel * fk, guint64 stream_id);
+
+void fake_kernel_set_client_hold (FakeKernel * fk, guint n);
+
 void fake_kernel_close_stream (FakeKernel * fk, guint64 stream_id);
 
 void fake_kernel_send_raw (FakeKernel * fk, gconstpointer msg, gsize size,

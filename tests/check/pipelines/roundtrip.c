@@ -737,6 +737,7 @@ zero_copy (const gchar * encoder, const gchar * fragment, guint32 fourcc)
   fail_unless_equals_int (copied.frames_copied, ref->len);
   fail_unless_equals_int (copied.frames_direct, 0);
   fail_unless_equals_int (direct.frames, ref->len);
+  fail_unless_equals_int (direct.lend_timeouts, 0);
   fail_unless (direct.frames_direct + 12 >= ref->len,
       "%" G_GUINT64_FORMAT " of %u frames rendered in place",
       direct.frames_direct, ref->len);
@@ -761,6 +762,132 @@ GST_END_TEST;
 GST_START_TEST (test_zero_copy_vp9)
 {
   zero_copy (VP9_ENCODER, "vp9parse ! avdec_vp9", V4L2_PIX_FMT_VP9);
+}
+
+GST_END_TEST;
+
+/* The client stops CAPTURE and starts it again with the same buffers
+ * mid-stream (STREAMOFF/STREAMON of CAPTURE alone: the decoder is not
+ * flushed, its references are pictures in the client's buffers).  The
+ * same memory comes back at the same index in a new generation: nothing
+ * may be written into a buffer whose pages the decoder still reads.
+ * Frames in flight at the restart may be lost; every frame that comes is
+ * the reference's, bit for bit. */
+GST_START_TEST (test_zero_copy_capture_restart)
+{
+  guint32 fourcc = V4L2_PIX_FMT_H264;
+  TestClip *clip = test_clip_new ("x264enc bframes=2 b-adapt=false "
+      "key-int-max=60 ref=4 ! video/x-h264,stream-format=byte-stream,"
+      "alignment=au", 60, ZC_WIDTH, ZC_HEIGHT);
+  const gchar *fragment = "h264parse ! avdec_h264";
+  GstDaedalusStreamStats copied;
+  GArray *ref = zero_copy_run (clip, fragment, fourcc, FALSE, &copied);
+  FakeKernel *fk = fake_kernel_new_full (DAEDALUS_PROTO_MAJOR, 24, &fourcc,
+      1);
+  GstElement *pipeline, *sink;
+  const gchar **by_au;
+  GArray *frames;
+  guint64 first_cookie;
+  guint i, after = 0;
+
+  fail_unless_equals_int (ref->len, clip->aus->len);
+  fake_kernel_set_client_fourcc (fk, V4L2_PIX_FMT_YUV420M);
+  pipeline = test_pipeline_new (fragment, fake_kernel_get_fd (fk));
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  g_object_set (sink, "stream", (guint64) ZC_STREAM, NULL);
+  gst_object_unref (sink);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless (fake_kernel_wait_hello (fk, TIMEOUT_MS));
+  fake_kernel_open_stream (fk, ZC_STREAM, fourcc, ZC_WIDTH, ZC_HEIGHT);
+  first_cookie = test_clip_send_range (clip, fk, ZC_STREAM, 0, 30);
+  fail_unless (fake_kernel_wait_frames (fk, 15, TIMEOUT_MS));
+  fake_kernel_restart_capture (fk, ZC_STREAM);
+  test_clip_send_range (clip, fk, ZC_STREAM, 30, clip->aus->len);
+  fake_kernel_drain (fk, ZC_STREAM);
+  fail_unless (fake_kernel_wait_drain_done (fk, 1, TIMEOUT_MS));
+  fail_unless (fake_kernel_wait_consumed (fk, clip->aus->len, TIMEOUT_MS));
+  fake_kernel_close_stream (fk, ZC_STREAM);
+  stop_pipeline (pipeline);
+
+  /* the reference's frames by access unit (they come in display order) */
+  by_au = g_new0 (const gchar *, ref->len);
+  for (i = 0; i < ref->len; i++) {
+    FakeFrame *r = &g_array_index (ref, FakeFrame, i);
+
+    fail_unless (r->cookie < ref->len);
+    by_au[r->cookie] = r->checksum;
+  }
+  frames = fake_kernel_get_frames (fk);
+  for (i = 0; i < frames->len; i++) {
+    FakeFrame *f = &g_array_index (frames, FakeFrame, i);
+    guint au = f->cookie - first_cookie;
+
+    fail_unless (au < ref->len);
+    fail_unless (g_strcmp0 (f->checksum, by_au[au]) == 0,
+        "frame %u (AU %u) in buffer %u of generation %u: %s, not %s", i, au,
+        f->index, f->generation, f->checksum, by_au[au]);
+    after += f->generation == 1;
+  }
+  g_free (by_au);
+  /* the stream went on after the restart */
+  fail_unless (after >= 25, "%u frames after the restart", after);
+  g_printerr ("roundtrip: zero-copy, CAPTURE restarted mid-stream: %u "
+      "frames, %u after, every one the reference's\n", frames->len, after);
+  fake_kernel_free (fk);
+  for (i = 0; i < ref->len; i++)
+    g_free (g_array_index (ref, FakeFrame, i).checksum);
+  g_array_unref (ref);
+  test_clip_free (clip);
+}
+
+GST_END_TEST;
+
+/* A client whose buffers the decoder cannot render into (YU12: one
+ * memory plane, no room below the luma for avdec's rows): every frame is
+ * copied, and the decoder never waits for a buffer it could not use
+ * anyway (it waited a second per frame for one). */
+GST_START_TEST (test_zero_copy_unfit_client)
+{
+  guint32 fourcc = V4L2_PIX_FMT_H264;
+  TestClip *clip = test_clip_new ("x264enc bframes=2 b-adapt=false "
+      "key-int-max=10 ! video/x-h264,stream-format=byte-stream,alignment=au",
+      30, ZC_WIDTH, ZC_HEIGHT);
+  FakeKernel *fk = fake_kernel_new_full (DAEDALUS_PROTO_MAJOR, 24, &fourcc,
+      1);
+  GstDaedalusStreamStats st;
+  GstDaedalusConnection *conn;
+  GstDaedalusStream *stream;
+  GstElement *pipeline, *sink;
+
+  fake_kernel_set_client_fourcc (fk, V4L2_PIX_FMT_YUV420);
+  /* as FFmpeg's *_v4l2m2m do, it keeps some frames */
+  fake_kernel_set_client_hold (fk, 6);
+  pipeline = test_pipeline_new ("h264parse ! avdec_h264",
+      fake_kernel_get_fd (fk));
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  g_object_set (sink, "stream", (guint64) ZC_STREAM, NULL);
+  gst_object_unref (sink);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless (fake_kernel_wait_hello (fk, TIMEOUT_MS));
+  fake_kernel_open_stream (fk, ZC_STREAM, fourcc, ZC_WIDTH, ZC_HEIGHT);
+  send_and_drain (fk, ZC_STREAM, clip, 1);
+  fail_unless (fake_kernel_wait_consumed (fk, clip->aus->len, TIMEOUT_MS));
+  conn = gst_daedalus_connection_acquire (NULL, fake_kernel_get_fd (fk), NULL);
+  stream = gst_daedalus_connection_lookup_stream (conn, ZC_STREAM);
+  gst_daedalus_stream_get_stats (stream, &st);
+  gst_object_unref (stream);
+  gst_daedalus_connection_release (conn);
+  fake_kernel_close_stream (fk, ZC_STREAM);
+  stop_pipeline (pipeline);
+  fail_unless_equals_int (st.frames, clip->aus->len);
+  fail_unless_equals_int (st.frames_copied, clip->aus->len);
+  fail_unless_equals_int (st.frames_direct, 0);
+  fail_unless_equals_int (st.lend_timeouts, 0);
+  fail_unless_equals_int (fake_kernel_get_invalid (fk), 0);
+  fake_kernel_free (fk);
+  test_clip_free (clip);
 }
 
 GST_END_TEST;
@@ -792,6 +919,8 @@ roundtrip_suite (void)
   suite_add_tcase (s, tc_zc);
   tcase_add_test (tc_zc, test_zero_copy_h264);
   tcase_add_test (tc_zc, test_zero_copy_vp9);
+  tcase_add_test (tc_zc, test_zero_copy_capture_restart);
+  tcase_add_test (tc_zc, test_zero_copy_unfit_client);
   return s;
 }
 
