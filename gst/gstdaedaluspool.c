@@ -64,7 +64,10 @@ struct _GstDaedalusCapturePool
   GstBufferPool parent;
 
   GstDaedalusStream *stream;
-  GCancellable *cancellable;    /* cancelled while flushing */
+  GCancellable *cancellable;    /* object lock; cancelled at a flush and
+                                 * replaced at its end, so that an acquire
+                                 * the flush found waiting ends even when
+                                 * the flush is already over */
   GstAtomicQueue *empty;        /* lendings' GstBuffers, without memory */
   GstAtomicQueue *own;          /* buffers of the pool's own memory */
 
@@ -279,13 +282,26 @@ gst_daedalus_capture_pool_stop (GstBufferPool * pool)
 static void
 gst_daedalus_capture_pool_flush_start (GstBufferPool * pool)
 {
-  g_cancellable_cancel (GST_DAEDALUS_CAPTURE_POOL (pool)->cancellable);
+  GCancellable *cancellable;
+
+  GST_OBJECT_LOCK (pool);
+  cancellable = g_object_ref (GST_DAEDALUS_CAPTURE_POOL (pool)->cancellable);
+  GST_OBJECT_UNLOCK (pool);
+  g_cancellable_cancel (cancellable);
+  g_object_unref (cancellable);
 }
 
 static void
 gst_daedalus_capture_pool_flush_stop (GstBufferPool * pool)
 {
-  g_cancellable_reset (GST_DAEDALUS_CAPTURE_POOL (pool)->cancellable);
+  GstDaedalusCapturePool *self = GST_DAEDALUS_CAPTURE_POOL (pool);
+  GCancellable *old;
+
+  GST_OBJECT_LOCK (self);
+  old = self->cancellable;
+  self->cancellable = g_cancellable_new ();
+  GST_OBJECT_UNLOCK (self);
+  g_object_unref (old);
 }
 
 /* A buffer of the pool's own memory, laid out as the decoder asked */
@@ -351,6 +367,7 @@ gst_daedalus_capture_pool_acquire_buffer (GstBufferPool * pool,
   GstDaedalusCapturePool *self = GST_DAEDALUS_CAPTURE_POOL (pool);
   GstMemory *mems[DAEDALUS_MAX_PLANES] = { NULL, };
   GstDaedalusCaptureBuffer *cbuf = NULL;
+  GCancellable *cancellable;
   GstDaedalusWaitResult res = GST_DAEDALUS_WAIT_NONE;
   gboolean probe = !self->probed;
   guint timeout_ms = LEND_TIMEOUT_MS;
@@ -359,9 +376,13 @@ gst_daedalus_capture_pool_acquire_buffer (GstBufferPool * pool,
   self->probed = TRUE;
   if (params && (params->flags & GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT))
     timeout_ms = 0;
+  GST_OBJECT_LOCK (self);
+  cancellable = g_object_ref (self->cancellable);
+  GST_OBJECT_UNLOCK (self);
   if (self->can_lend)
     res = gst_daedalus_stream_lend_capture_buffer (self->stream, capture_fits,
-        self, probe, timeout_ms, self->cancellable, &cbuf, mems, &err);
+        self, probe, timeout_ms, cancellable, &cbuf, mems, &err);
+  g_object_unref (cancellable);
   if (err) {
     GST_WARNING_OBJECT (self, "%s", err->message);
     g_clear_error (&err);

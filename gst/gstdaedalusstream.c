@@ -1059,23 +1059,32 @@ lend_check (GstDaedalusStream * stream, gpointer data,
     *res = GST_DAEDALUS_WAIT_NONE;
     return TRUE;
   }
-  if (lc->end_time && g_get_monotonic_time () >= lc->end_time) {
-    GST_DEBUG_OBJECT (stream, "no CAPTURE buffer given back in time");
-    stream->stats.lend_timeouts++;
+  if (!g_queue_is_empty (&stream->free_capture)) {
+    lc->buffer = find_lendable_locked (stream, lc, &may_wait);
+    if (lc->buffer) {
+      *res = GST_DAEDALUS_WAIT_OK;
+      return TRUE;
+    }
+  } else {
+    /* the client has queued none yet (the decoder's first ask), or has
+     * them all */
+    may_wait = lc->probe;
+    if (!may_wait)
+      find_lendable_locked (stream, lc, &may_wait);
+  }
+  if (!lc->end_time || !may_wait) {
     *res = GST_DAEDALUS_WAIT_NONE;
     return TRUE;
   }
-  if (lc->probe && g_queue_is_empty (&stream->free_capture))
-    return lc->end_time == 0 ? (*res = GST_DAEDALUS_WAIT_NONE, TRUE) : FALSE;
-  lc->buffer = find_lendable_locked (stream, lc, &may_wait);
-  if (lc->buffer) {
-    *res = GST_DAEDALUS_WAIT_OK;
+  if (g_get_monotonic_time () >= lc->end_time) {
+    GST_DEBUG_OBJECT (stream, "no CAPTURE buffer given back in time");
+    /* the first ask waits for a client still setting up: not counted */
+    if (!lc->probe)
+      stream->stats.lend_timeouts++;
+    *res = GST_DAEDALUS_WAIT_NONE;
     return TRUE;
   }
-  if (lc->end_time && !lc->probe && may_wait)
-    return FALSE;
-  *res = GST_DAEDALUS_WAIT_NONE;
-  return TRUE;
+  return FALSE;
 }
 
 /**
@@ -1128,10 +1137,14 @@ gst_daedalus_stream_lend_capture_buffer (GstDaedalusStream * stream,
   g_mutex_unlock (&stream->lock);
 
   if (!have_mems && !make_lent_memories (stream, buf, home, mems, error)) {
-    /* not lendable after all: back with the free ones */
+    /* not lendable after all: back with the free ones, if still ours */
     g_mutex_lock (&stream->lock);
     home->out = 0;
-    lend_returned_locked (stream, buf);
+    if (g_hash_table_lookup (stream->capture,
+            GUINT_TO_POINTER (buf->info.index)) == buf)
+      lend_returned_locked (stream, buf);
+    else
+      prune_homes_locked (stream);
     g_mutex_unlock (&stream->lock);
     lend_home_unref (home);
     gst_daedalus_capture_buffer_unref (buf);
