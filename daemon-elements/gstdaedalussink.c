@@ -389,8 +389,7 @@ ensure_format (GstDaedalusSink * self, GstDaedalusStream * stream)
 }
 
 /* The decoder asks where to render: with zero-copy, into the client's
- * CAPTURE buffers of the stream known now.  FORMAT goes first: the client
- * allocates them once it has it. */
+ * CAPTURE buffers of the stream known now. */
 static gboolean
 gst_daedalus_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
 {
@@ -411,9 +410,13 @@ gst_daedalus_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
   if (!zero_copy || !caps || !gst_video_info_from_caps (&info, caps) ||
       !self->have_info || !gst_video_info_is_equal (&info, &self->in_info))
     return TRUE;
+  /* FORMAT still comes with the first frame of these caps (the decoder
+   * may negotiate before it has given every frame of the old ones): the
+   * client has buffers of the headers' FORMAT already, which the pool
+   * lends at once, or the decoder renders into the pool's own memory
+   * until it has */
   stream = eos_stream (self);
-  if (!stream || gst_daedalus_stream_get_connection (stream) != self->conn ||
-      ensure_format (self, stream) != GST_FLOW_OK) {
+  if (!stream || gst_daedalus_stream_get_connection (stream) != self->conn) {
     gst_clear_object (&stream);
     return TRUE;
   }

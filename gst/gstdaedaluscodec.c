@@ -33,21 +33,21 @@
 
 /* In the order daedalusd lists them and the library says HELLO. */
 static const GstDaedalusCodec codecs[] = {
-  {"vp9", NULL, V4L2_PIX_FMT_VP9, "video/x-vp9", TRUE, 8},
-  {"vp8", NULL, V4L2_PIX_FMT_VP8, "video/x-vp8", TRUE, 3},
+  {"vp9", NULL, V4L2_PIX_FMT_VP9, "video/x-vp9", TRUE},
+  {"vp8", NULL, V4L2_PIX_FMT_VP8, "video/x-vp8", TRUE},
   {"h264", "avc", V4L2_PIX_FMT_H264,
       "video/x-h264, stream-format=(string)byte-stream, alignment=(string)au",
-      FALSE, 16},
+      FALSE},
   {"hevc", "h265", V4L2_PIX_FMT_HEVC,
       "video/x-h265, stream-format=(string)byte-stream, alignment=(string)au",
-      FALSE, 16},
+      FALSE},
   {"mpeg2", NULL, V4L2_PIX_FMT_MPEG2,
-      "video/mpeg, mpegversion=(int)2, systemstream=(boolean)false", FALSE, 2},
+      "video/mpeg, mpegversion=(int)2, systemstream=(boolean)false", FALSE},
   {"mpeg4", NULL, V4L2_PIX_FMT_MPEG4,
-      "video/mpeg, mpegversion=(int)4, systemstream=(boolean)false", FALSE, 2},
+      "video/mpeg, mpegversion=(int)4, systemstream=(boolean)false", FALSE},
   {"av1", NULL, V4L2_PIX_FMT_AV1,
       "video/x-av1, stream-format=(string)obu-stream, alignment=(string)tu",
-      FALSE, 8},
+      FALSE},
 };
 
 const GstDaedalusCodec *

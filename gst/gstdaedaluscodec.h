@@ -28,10 +28,6 @@ G_BEGIN_DECLS
  * @alpha_side_channel: GStreamer's caps of the codec have a `codec-alpha`
  *   field for an alpha channel carried beside the stream (VP8, VP9 in
  *   Matroska); a V4L2 client never has one
- * @max_references: the most decoded pictures the codec keeps as
- *   references (its DPB): the CAPTURE buffers a decoder rendering into the
- *   client's buffers may hold on top of the daemon's own
- *   (GST_DAEDALUS_MIN_CAPTURE_BUFFERS)
  *
  * One codec of the node.  The table of them (gstdaedaluscodec.c) is the
  * one place a codec is described: daedalussrc's pad template, daedalusd's
@@ -45,7 +41,6 @@ typedef struct
   guint32 fourcc;
   const gchar *caps;
   gboolean alpha_side_channel;
-  guint max_references;
 } GstDaedalusCodec;
 
 GST_DAEDALUS_API

@@ -24,7 +24,6 @@
 
 #include <gst/allocators/allocators.h>
 
-#include "gstdaedaluscodec.h"
 #include "gstdaedalusformat.h"
 #include "gstdaedalusprivate.h"
 #include "gstdaedalusprotocol.h"
@@ -1260,8 +1259,6 @@ gst_daedalus_stream_fill_format (GstDaedalusStream * stream,
     struct daedalus_msg_format *format, const GstVideoInfo * info,
     GstVideoFormat vformat)
 {
-  const GstDaedalusCodec *codec;
-
   memset (format, 0, sizeof (*format));
   format->epoch = gst_daedalus_stream_get_epoch (stream);
   if (gst_daedalus_connection_get_kernel_minor (stream->conn) < 3) {
@@ -1275,11 +1272,9 @@ gst_daedalus_stream_fill_format (GstDaedalusStream * stream,
   format->height = GST_VIDEO_INFO_HEIGHT (info);
   format->visible_width = format->width;
   format->visible_height = format->height;
-  codec = gst_daedalus_codec_from_fourcc (stream->info.codec);
-  /* the daemon's own, and the references a decoder rendering into the
-   * client's buffers holds (zero-copy, #GstDaedalusCapturePool) */
-  format->min_buffers = GST_DAEDALUS_MIN_CAPTURE_BUFFERS +
-      (codec ? codec->max_references : 0);
+  /* the daemon's own depth: a decoder rendering into the client's buffers
+   * (zero-copy) keeps its references in those the client has beyond it */
+  format->min_buffers = GST_DAEDALUS_MIN_CAPTURE_BUFFERS;
   gst_daedalus_colorimetry_to_v4l2 (&info->colorimetry, &format->colorspace,
       &format->xfer_func, &format->ycbcr_enc, &format->quantization);
   return format->pixelformat != 0;

@@ -19,10 +19,11 @@
 
 G_BEGIN_DECLS
 
-/* CAPTURE buffers the daemon itself needs: a frame copied into one while
- * the client has the others.  A FORMAT asks for the codec's references on
- * top (GstDaedalusCodec.max_references), which a decoder rendering into
- * the client's buffers holds (zero-copy) */
+/* CAPTURE buffers a FORMAT asks for: the daemon's own depth, a frame
+ * copied into one while the client has the others.  A decoder rendering
+ * into the client's buffers (zero-copy) keeps its references in those the
+ * client has beyond it, and copies when it has too few (docs/protocol.md,
+ * Zero-copy) */
 #define GST_DAEDALUS_MIN_CAPTURE_BUFFERS 4
 
 #define GST_TYPE_DAEDALUS_STREAM (gst_daedalus_stream_get_type ())

@@ -78,6 +78,9 @@
  *     with ERROR or ioctl that fails with EIO, 1 if it decodes to the end;
  *   -b BYTES: at Capture setup, S_FMT(CAPTURE) with lines BYTES longer
  *     than the node's, which it must take (the daemon then writes them);
+ *   -C N: N CAPTURE buffers more than MIN_BUFFERS_FOR_CAPTURE (default
+ *     2), as FFmpeg has (20 in all): room for a decoder that renders into
+ *     them (zero-copy) to keep its references there;
  *   -D EXPORTER: CAPTURE is V4L2_MEMORY_DMABUF, with dma-bufs exported by
  *     the V4L2 device EXPORTER (vicodec's encoder), and every QBUF gives a
  *     buffer other dma-bufs than it had (issue 8, defect 6: the daemon
@@ -174,6 +177,7 @@ struct client {
 	int stop_after;		/* -H, or -1 */
 	FILE *raw_out;		/* -w */
 	unsigned extra_bpl;	/* -b */
+	int extra_cap;		/* -C */
 	const char *exporter;	/* -D: CAPTURE is DMABUF, from this device */
 	struct pool *pool;	/* -D's dma-bufs */
 	FILE *formats_out;	/* -L */
@@ -846,7 +850,7 @@ static void capture_setup(struct client *c, bool again)
 	     VIDIOC_G_CTRL, &ctrl);
 	if (ctrl.value < 1)
 		die("Capture setup", "MIN_BUFFERS_FOR_CAPTURE is %d", ctrl.value);
-	count = ctrl.value + 2;
+	count = ctrl.value + c->extra_cap;
 	c->raw = find_rawfmt(c->cap_fmt.fmt.pix_mp.pixelformat);
 	if (!c->raw)
 		die("Capture setup", "%s is no raw format of the node",
@@ -1249,7 +1253,7 @@ static void usage(void)
 		"                  [-S N] [-k N:M] [-x CMD] [-X CMD] [-2 FOURCC:IN2.hdr:OUT2.md5]\n"
 		"                  [-t] [-T MS] [-v] [-E N] [-z] [-P] [-R] [-A] [-H N]\n"
 		"                  [-w OUT.yuv] [-L FORMATS] [-F] [-b BYTES] [-D EXPORTER]\n"
-		"                  [-G MS]\n");
+		"                  [-G MS] [-C N]\n");
 	exit(2);
 }
 
@@ -1257,7 +1261,7 @@ int main(int argc, char **argv)
 {
 	struct client c = { .fd = -1, .timeout_ms = 10000, .drain_at = -1,
 			    .seek_at = -1, .seek_to = -1, .seek_after_eos = -1,
-			    .hasty_drc_ms = -1, .stop_after = -1,
+			    .hasty_drc_ms = -1, .stop_after = -1, .extra_cap = 2,
 			    .lock = PTHREAD_MUTEX_INITIALIZER };
 	const char *in = NULL, *out = NULL, *second = NULL;
 	uint32_t fourcc = 0;
@@ -1265,7 +1269,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	the_client = &c;
-	while ((opt = getopt(argc, argv, "d:c:i:o:f:S:k:x:X:2:tT:vE:zPRAH:w:L:Fb:D:G:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:c:i:o:f:S:k:x:X:2:tT:vE:zPRAH:w:L:Fb:D:G:C:")) != -1) {
 		switch (opt) {
 		case 'd': c.dev = optarg; break;
 		case 'c': fourcc = parse_fourcc(optarg); break;
@@ -1301,6 +1305,7 @@ int main(int argc, char **argv)
 			break;
 		case 'F': the_client_expects_failure = true; break;
 		case 'b': c.extra_bpl = atoi(optarg); break;
+		case 'C': c.extra_cap = atoi(optarg); break;
 		case 'D': c.exporter = optarg; break;
 		case 'G': c.hasty_drc_ms = atoi(optarg); break;
 		default: usage();

@@ -142,7 +142,9 @@ zero_copy() { # CLIP
 	local clip=$1 log n0 i stats id tmpl frames direct copied
 	log=${DAEDALUS_VM_SHARE:?}/daemon.log
 	n0=$(grep -c ' stats: ' "$log")
-	decode "$clip" YM12-zero-copy -f YM12
+	# as many CAPTURE buffers as FFmpeg has (20): the decoder keeps its
+	# references in them
+	decode "$clip" YM12-zero-copy -f YM12 -C 16
 	# the daemon tells a stream's statistics once the client closed it
 	for ((i = 0; i < 100; i++)); do
 		[ "$(grep -c ' stats: ' "$log")" -gt "$n0" ] && break
