@@ -26,10 +26,10 @@
  * With #GstDaedalusSink:zero-copy, the sink proposes a
  * #GstDaedalusCapturePool over the client's CAPTURE buffers for the stream
  * it knows (its `stream` property, which daedalusd sets, or the one it
- * served last).  A decoder that renders into downstream buffers (avdec's
- * direct rendering) then writes its frames straight into them, and the
- * sink only names them in a FRAME.  Frames in any other memory are copied
- * as before.
+ * served last) to a decoder linked to it that renders into downstream
+ * buffers (a "direct-rendering" property that is on: avdec_*).  It then
+ * writes its frames straight into them, and the sink only names them in a
+ * FRAME.  Frames in any other memory are copied as before.
  *
  * ## Example launch line
  * |[
@@ -388,6 +388,26 @@ ensure_format (GstDaedalusSink * self, GstDaedalusStream * stream)
   return GST_FLOW_OK;
 }
 
+/* Whether the element before the sink decodes straight into the buffers
+ * it is given, as it says with a "direct-rendering" property that is on
+ * (avdec_*).  Others (vp8dec, vp9dec, a converter) copy into them: they
+ * gain nothing from the client's buffers and keep the copy path. */
+static gboolean
+peer_renders_direct (GstDaedalusSink * self)
+{
+  GstPad *peer = gst_pad_get_peer (GST_BASE_SINK_PAD (self));
+  GstObject *parent = peer ? gst_pad_get_parent (peer) : NULL;
+  gboolean direct = FALSE;
+
+  if (parent && G_IS_OBJECT (parent) &&
+      g_object_class_find_property (G_OBJECT_GET_CLASS (parent),
+          "direct-rendering"))
+    g_object_get (parent, "direct-rendering", &direct, NULL);
+  gst_clear_object (&parent);
+  gst_clear_object (&peer);
+  return direct;
+}
+
 /* The decoder asks where to render: with zero-copy, into the client's
  * CAPTURE buffers of the stream known now. */
 static gboolean
@@ -408,7 +428,8 @@ gst_daedalus_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
   GST_OBJECT_UNLOCK (self);
   gst_query_parse_allocation (query, &caps, NULL);
   if (!zero_copy || !caps || !gst_video_info_from_caps (&info, caps) ||
-      !self->have_info || !gst_video_info_is_equal (&info, &self->in_info))
+      !self->have_info || !gst_video_info_is_equal (&info, &self->in_info) ||
+      !peer_renders_direct (self))
     return TRUE;
   /* FORMAT still comes with the first frame of these caps (the decoder
    * may negotiate before it has given every frame of the old ones): the
