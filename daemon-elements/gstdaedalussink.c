@@ -79,8 +79,7 @@ struct _GstDaedalusSink
   GstVideoConverter *convert;
   GstVideoInfo convert_in;
   GstVideoInfo convert_out;
-  GstBufferPool *pool;          /* proposed last, for pool_stream */
-  GstDaedalusStream *pool_stream;
+  GstDaedalusStream *pool_stream;      /* of the pool proposed last */
   GList *pools;                 /* every pool proposed since start: a
                                  * decoder may still use an older one */
 };
@@ -157,7 +156,6 @@ gst_daedalus_sink_stop (GstBaseSink * bsink)
   GST_OBJECT_LOCK (self);
   g_list_free_full (g_steal_pointer (&self->pools), gst_object_unref);
   GST_OBJECT_UNLOCK (self);
-  gst_clear_object (&self->pool);
   gst_clear_object (&self->pool_stream);
   gst_clear_object (&self->stream);
   gst_clear_object (&self->format_stream);
@@ -415,6 +413,7 @@ gst_daedalus_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
 {
   GstDaedalusSink *self = GST_DAEDALUS_SINK (bsink);
   GstDaedalusStream *stream = NULL;
+  GstBufferPool *pool;
   GstStructure *config;
   gboolean zero_copy;
   GstVideoInfo info;
@@ -444,10 +443,9 @@ gst_daedalus_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
 
   /* a new pool for each query: the decoder configures it for its caps (a
    * pool it already uses is active, and keeps its configuration) */
-  gst_clear_object (&self->pool);
   gst_object_replace ((GstObject **) & self->pool_stream,
       (GstObject *) stream);
-  self->pool = gst_daedalus_capture_pool_new (stream);
+  pool = gst_daedalus_capture_pool_new (stream);
   gst_object_unref (stream);
   GST_OBJECT_LOCK (self);
   /* those no decoder uses any more go */
@@ -458,17 +456,17 @@ gst_daedalus_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
       self->pools = g_list_delete_link (self->pools, l);
     }
   }
-  self->pools = g_list_prepend (self->pools, gst_object_ref (self->pool));
+  self->pools = g_list_prepend (self->pools, pool);
   GST_OBJECT_UNLOCK (self);
-  config = gst_buffer_pool_get_config (self->pool);
+  config = gst_buffer_pool_get_config (pool);
   gst_buffer_pool_config_set_params (config, caps, info.size, 0, 0);
   gst_buffer_pool_config_add_option (config,
       GST_BUFFER_POOL_OPTION_VIDEO_META);
-  if (!gst_buffer_pool_set_config (self->pool, config))
+  if (!gst_buffer_pool_set_config (pool, config))
     return TRUE;
   GST_DEBUG_OBJECT (self, "proposing the CAPTURE buffers of stream %"
       G_GUINT64_FORMAT, gst_daedalus_stream_get_id (self->pool_stream));
-  gst_query_add_allocation_pool (query, self->pool, info.size, 0, 0);
+  gst_query_add_allocation_pool (query, pool, info.size, 0, 0);
   return TRUE;
 }
 
@@ -638,7 +636,6 @@ gst_daedalus_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
 
   if (self->pool_stream && self->pool_stream != stream) {
     /* the pool lends another stream's buffers: ask for a new one */
-    gst_clear_object (&self->pool);
     gst_clear_object (&self->pool_stream);
     gst_pad_push_event (GST_BASE_SINK_PAD (self), gst_event_new_reconfigure ());
   }

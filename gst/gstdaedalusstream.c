@@ -716,35 +716,11 @@ home_key (guint32 index, guint32 mem_id)
   return ((guint64) mem_id << 32) | index;
 }
 
-static GQuark
-lend_home_quark (void)
-{
-  static GQuark quark;
+static G_DEFINE_QUARK (GstDaedalusLendHome, lend_home);
 
-  if (!quark)
-    quark = g_quark_from_static_string ("GstDaedalusLendHome");
-  return quark;
-}
+static G_DEFINE_QUARK (GstDaedalusLendPlane, lend_plane);
 
-static GQuark
-lend_plane_quark (void)
-{
-  static GQuark quark;
-
-  if (!quark)
-    quark = g_quark_from_static_string ("GstDaedalusLendPlane");
-  return quark;
-}
-
-static GQuark
-lend_root_quark (void)
-{
-  static GQuark quark;
-
-  if (!quark)
-    quark = g_quark_from_static_string ("GstDaedalusLendRoot");
-  return quark;
-}
+static G_DEFINE_QUARK (GstDaedalusLendRoot, lend_root);
 
 static void
 lend_home_clear (LendHome * home)

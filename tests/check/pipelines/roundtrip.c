@@ -654,42 +654,60 @@ GST_END_TEST;
 #define ZC_HEIGHT 480
 #define ZC_STREAM 9
 
-static GArray *
-zero_copy_run (TestClip * clip, const gchar * fragment, guint32 fourcc,
-    gboolean zero_copy, GstDaedalusStreamStats * stats)
+/* @fragment between daedalussrc and daedalussink (zero-copy as asked,
+ * its stream ZC_STREAM: daedalusd sets it, the sink proposes the buffers
+ * of the stream it knows), playing, and ZC_STREAM opened */
+static GstElement *
+zero_copy_start (FakeKernel * fk, const gchar * fragment, guint32 fourcc,
+    gboolean zero_copy)
 {
-  FakeKernel *fk = fake_kernel_new_full (DAEDALUS_PROTO_MAJOR, 16, &fourcc,
-      1);
-  GstDaedalusConnection *conn;
-  GstDaedalusStream *stream;
-  GstElement *pipeline, *sink;
-  GError *err = NULL;
-  GArray *frames;
-  guint64 first_cookie;
-  guint i;
+  GstElement *pipeline = test_pipeline_new (fragment,
+      fake_kernel_get_fd (fk));
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
 
-  fake_kernel_set_client_fourcc (fk, V4L2_PIX_FMT_YUV420M);
-  pipeline = test_pipeline_new (fragment, fake_kernel_get_fd (fk));
-  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
-  /* the stream the sink proposes the buffers of (daedalusd sets it) */
   g_object_set (sink, "stream", (guint64) ZC_STREAM, "zero-copy", zero_copy,
       NULL);
   gst_object_unref (sink);
   fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
       GST_STATE_CHANGE_FAILURE);
   fail_unless (fake_kernel_wait_hello (fk, TIMEOUT_MS));
-
   fake_kernel_open_stream (fk, ZC_STREAM, fourcc, ZC_WIDTH, ZC_HEIGHT);
-  first_cookie = send_and_drain (fk, ZC_STREAM, clip, 1);
-  fail_unless (fake_kernel_wait_consumed (fk, clip->aus->len, TIMEOUT_MS));
-  conn = gst_daedalus_connection_acquire (NULL, fake_kernel_get_fd (fk),
-      &err);
+  return pipeline;
+}
+
+/* the counters of ZC_STREAM, as the daemon side counted them */
+static void
+zero_copy_stats (FakeKernel * fk, GstDaedalusStreamStats * stats)
+{
+  GError *err = NULL;
+  GstDaedalusConnection *conn =
+      gst_daedalus_connection_acquire (NULL, fake_kernel_get_fd (fk), &err);
+  GstDaedalusStream *stream;
+
   fail_unless (conn != NULL, "%s", err ? err->message : "");
   stream = gst_daedalus_connection_lookup_stream (conn, ZC_STREAM);
   fail_unless (stream != NULL);
   gst_daedalus_stream_get_stats (stream, stats);
   gst_object_unref (stream);
   gst_daedalus_connection_release (conn);
+}
+
+static GArray *
+zero_copy_run (TestClip * clip, const gchar * fragment, guint32 fourcc,
+    gboolean zero_copy, GstDaedalusStreamStats * stats)
+{
+  FakeKernel *fk = fake_kernel_new_full (DAEDALUS_PROTO_MAJOR, 16, &fourcc,
+      1);
+  GstElement *pipeline;
+  GArray *frames;
+  guint64 first_cookie;
+  guint i;
+
+  fake_kernel_set_client_fourcc (fk, V4L2_PIX_FMT_YUV420M);
+  pipeline = zero_copy_start (fk, fragment, fourcc, zero_copy);
+  first_cookie = send_and_drain (fk, ZC_STREAM, clip, 1);
+  fail_unless (fake_kernel_wait_consumed (fk, clip->aus->len, TIMEOUT_MS));
+  zero_copy_stats (fk, stats);
   fake_kernel_close_stream (fk, ZC_STREAM);
   stop_pipeline (pipeline);
   check_consumed (fk, ZC_STREAM, first_cookie, clip->aus->len);
@@ -784,7 +802,7 @@ GST_START_TEST (test_zero_copy_capture_restart)
   GArray *ref = zero_copy_run (clip, fragment, fourcc, FALSE, &copied);
   FakeKernel *fk = fake_kernel_new_full (DAEDALUS_PROTO_MAJOR, 24, &fourcc,
       1);
-  GstElement *pipeline, *sink;
+  GstElement *pipeline;
   const gchar **by_au;
   GArray *frames;
   guint64 first_cookie;
@@ -792,14 +810,7 @@ GST_START_TEST (test_zero_copy_capture_restart)
 
   fail_unless_equals_int (ref->len, clip->aus->len);
   fake_kernel_set_client_fourcc (fk, V4L2_PIX_FMT_YUV420M);
-  pipeline = test_pipeline_new (fragment, fake_kernel_get_fd (fk));
-  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
-  g_object_set (sink, "stream", (guint64) ZC_STREAM, NULL);
-  gst_object_unref (sink);
-  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
-      GST_STATE_CHANGE_FAILURE);
-  fail_unless (fake_kernel_wait_hello (fk, TIMEOUT_MS));
-  fake_kernel_open_stream (fk, ZC_STREAM, fourcc, ZC_WIDTH, ZC_HEIGHT);
+  pipeline = zero_copy_start (fk, fragment, fourcc, TRUE);
   first_cookie = test_clip_send_range (clip, fk, ZC_STREAM, 0, 30);
   fail_unless (fake_kernel_wait_frames (fk, 15, TIMEOUT_MS));
   fake_kernel_restart_capture (fk, ZC_STREAM);
@@ -856,29 +867,15 @@ GST_START_TEST (test_zero_copy_unfit_client)
   FakeKernel *fk = fake_kernel_new_full (DAEDALUS_PROTO_MAJOR, 24, &fourcc,
       1);
   GstDaedalusStreamStats st;
-  GstDaedalusConnection *conn;
-  GstDaedalusStream *stream;
-  GstElement *pipeline, *sink;
+  GstElement *pipeline;
 
   fake_kernel_set_client_fourcc (fk, V4L2_PIX_FMT_YUV420);
   /* as FFmpeg's *_v4l2m2m do, it keeps some frames */
   fake_kernel_set_client_hold (fk, 6);
-  pipeline = test_pipeline_new ("h264parse ! avdec_h264",
-      fake_kernel_get_fd (fk));
-  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
-  g_object_set (sink, "stream", (guint64) ZC_STREAM, NULL);
-  gst_object_unref (sink);
-  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
-      GST_STATE_CHANGE_FAILURE);
-  fail_unless (fake_kernel_wait_hello (fk, TIMEOUT_MS));
-  fake_kernel_open_stream (fk, ZC_STREAM, fourcc, ZC_WIDTH, ZC_HEIGHT);
+  pipeline = zero_copy_start (fk, "h264parse ! avdec_h264", fourcc, TRUE);
   send_and_drain (fk, ZC_STREAM, clip, 1);
   fail_unless (fake_kernel_wait_consumed (fk, clip->aus->len, TIMEOUT_MS));
-  conn = gst_daedalus_connection_acquire (NULL, fake_kernel_get_fd (fk), NULL);
-  stream = gst_daedalus_connection_lookup_stream (conn, ZC_STREAM);
-  gst_daedalus_stream_get_stats (stream, &st);
-  gst_object_unref (stream);
-  gst_daedalus_connection_release (conn);
+  zero_copy_stats (fk, &st);
   fake_kernel_close_stream (fk, ZC_STREAM);
   stop_pipeline (pipeline);
   fail_unless_equals_int (st.frames, clip->aus->len);
