@@ -20,8 +20,10 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
 
 #include "daedalusd-daemon.h"
 #include "gstdaedalusconnection.h"
@@ -60,6 +62,8 @@ typedef struct
   GstDaedalusStream *stream;
   guint64 id;
   const gchar *codec;
+  gchar *template;
+  guint width, height;          /* as the stream opened */
   GstElement *pipeline;
   gboolean watched;             /* a bus watch is installed */
 } DaemonStream;
@@ -76,7 +80,11 @@ struct _Daedalusd
   GHashTable *streams;          /* id -> DaemonStream */
   DaedalusdLostFunc lost_func;
   gpointer lost_data;
+  gchar *status_path;           /* daedalusctl's status file, or NULL */
+  GSource *status_timer;
 };
+
+static void write_status (Daedalusd * daemon);
 
 static void handle_events (Daedalusd * daemon, GQueue * events);
 
@@ -233,6 +241,7 @@ static void
 daemon_stream_free (DaemonStream * ds)
 {
   gst_object_unref (ds->stream);
+  g_free (ds->template);
   g_free (ds);
 }
 
@@ -272,6 +281,7 @@ stop_stream (DaemonStream * ds, gboolean failed)
         st.lend_timeouts, st.capture_maps);
   }
   daemon_stream_free (ds);
+  write_status (daemon);
 }
 
 static void
@@ -522,6 +532,9 @@ start_stream (Daedalusd * daemon, GstDaedalusStream * stream)
   ds->stream = gst_object_ref (stream);
   ds->id = id;
   ds->codec = dec ? dec->codec->name : "?";
+  ds->template = g_strdup (dec && dec->template ? dec->template : "");
+  ds->width = info->width;
+  ds->height = info->height;
   g_hash_table_insert (daemon->streams, &ds->id, ds);
 
   ds->pipeline = daedalusd_config_make_pipeline (daemon->config, info->codec,
@@ -563,7 +576,9 @@ start_stream (Daedalusd * daemon, GstDaedalusStream * stream)
     stream_failed (ds, err ? err->message :
         _("The decoder pipeline could not be started."), NULL);
     g_clear_error (&err);
+    return;
   }
+  write_status (daemon);
 }
 
 static void
@@ -616,6 +631,132 @@ handle_events (Daedalusd * daemon, GQueue * events)
       }
     }
   }
+}
+
+/* ---- status file ---------------------------------------------------- */
+
+/* the decoders of @pipeline: its elements whose class says Decoder */
+static gchar *
+pipeline_decoders (GstElement * pipeline)
+{
+  GString *names = g_string_new (NULL);
+  GstIterator *it;
+  GValue v = G_VALUE_INIT;
+
+  if (!pipeline)
+    return g_string_free (names, FALSE);
+  it = gst_bin_iterate_recurse (GST_BIN (pipeline));
+  while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+    GstElement *e = g_value_get_object (&v);
+    GstElementFactory *f = gst_element_get_factory (e);
+    const gchar *klass = f ? gst_element_factory_get_metadata (f,
+        GST_ELEMENT_METADATA_KLASS) : NULL;
+
+    if (klass && strstr (klass, "Decoder"))
+      g_string_append_printf (names, "%s%s", names->len ? " " : "",
+          GST_OBJECT_NAME (f));
+    g_value_reset (&v);
+  }
+  g_value_unset (&v);
+  gst_iterator_free (it);
+  return g_string_free (names, FALSE);
+}
+
+static gint
+compare_ids (gconstpointer a, gconstpointer b)
+{
+  const DaemonStream *x = a, *y = b;
+
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The daemon and its streams, for daedalusctl status (a key file,
+ * replaced whole: a reader never sees half of it), at every stream's
+ * start and end and once a second. */
+static void
+write_status (Daedalusd * daemon)
+{
+  GKeyFile *kf;
+  GList *list, *l;
+  gchar *s, *data;
+  gsize len;
+  GError *err = NULL;
+
+  if (!daemon->status_path)
+    return;
+  kf = g_key_file_new ();
+  g_key_file_set_int64 (kf, "daemon", "pid", getpid ());
+  g_key_file_set_string (kf, "daemon", "version", VERSION);
+  g_key_file_set_string (kf, "daemon", "device",
+      daemon->fd >= 0 ? "fd" : daemon->device ? daemon->device : "");
+  s = daedalusd_config_describe (daemon->config);
+  g_key_file_set_string (kf, "daemon", "decoding", s);
+  g_free (s);
+  g_key_file_set_uint64 (kf, "daemon", "streams",
+      g_hash_table_size (daemon->streams));
+
+  list = g_list_sort (g_hash_table_get_values (daemon->streams), compare_ids);
+  for (l = list; l; l = l->next) {
+    DaemonStream *ds = l->data;
+    GstDaedalusStreamStats st;
+    gchar *group = g_strdup_printf ("stream %" G_GUINT64_FORMAT, ds->id);
+
+    gst_daedalus_stream_get_stats (ds->stream, &st);
+    g_key_file_set_string (kf, group, "codec", ds->codec);
+    s = g_strdup_printf ("%ux%u", ds->width, ds->height);
+    g_key_file_set_string (kf, group, "size", s);
+    g_free (s);
+    g_key_file_set_string (kf, group, "template", ds->template);
+    s = pipeline_decoders (ds->pipeline);
+    g_key_file_set_string (kf, group, "decoders", s);
+    g_free (s);
+    g_key_file_set_uint64 (kf, group, "access-units", st.access_units);
+    g_key_file_set_uint64 (kf, group, "frames", st.frames);
+    g_key_file_set_uint64 (kf, group, "frames-copied", st.frames_copied);
+    g_key_file_set_uint64 (kf, group, "frames-converted",
+        st.frames_converted);
+    g_key_file_set_uint64 (kf, group, "frames-direct", st.frames_direct);
+    g_free (group);
+  }
+  g_list_free (list);
+
+  data = g_key_file_to_data (kf, &len, NULL);
+  /* readable by all: daedalusctl runs as anyone (the unit's UMask=0077) */
+  if (!g_file_set_contents_full (daemon->status_path, data, len,
+          G_FILE_SET_CONTENTS_CONSISTENT, 0644, &err)) {
+    GST_WARNING ("status file: %s", err->message);
+    g_error_free (err);
+  }
+  g_free (data);
+  g_key_file_free (kf);
+}
+
+static gboolean
+status_tick (gpointer data)
+{
+  write_status (data);
+  return G_SOURCE_CONTINUE;
+}
+
+/**
+ * daedalusd_set_status_file:
+ * @path: where daedalusctl reads the daemon's state (the unit's
+ *   /run/daedalus-v4l2/status), or NULL for none
+ *
+ * Written now, at every stream's start and end and once a second;
+ * removed by daedalusd_free().
+ */
+void
+daedalusd_set_status_file (Daedalusd * daemon, const gchar * path)
+{
+  g_free (daemon->status_path);
+  daemon->status_path = g_strdup (path);
+  if (path && !daemon->status_timer) {
+    daemon->status_timer = g_timeout_source_new_seconds (1);
+    g_source_set_callback (daemon->status_timer, status_tick, daemon, NULL);
+    g_source_attach (daemon->status_timer, daemon->inbox->context);
+  }
+  write_status (daemon);
 }
 
 /* ---- API ------------------------------------------------------------ */
@@ -764,6 +905,14 @@ daedalusd_free (Daedalusd * daemon)
 {
   guint i;
 
+  if (daemon->status_timer) {
+    g_source_destroy (daemon->status_timer);
+    g_source_unref (daemon->status_timer);
+  }
+  if (daemon->status_path)
+    g_unlink (daemon->status_path);
+  g_free (daemon->status_path);
+  daemon->status_path = NULL;
   inbox_close (daemon->inbox);
   stop_all (daemon);
   if (daemon->conn) {

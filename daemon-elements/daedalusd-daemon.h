@@ -47,6 +47,8 @@ guint daedalusd_get_n_pipelines (Daedalusd * daemon);
 
 GstElement *daedalusd_get_pipeline (Daedalusd * daemon, guint64 stream_id);
 
+void daedalusd_set_status_file (Daedalusd * daemon, const gchar * path);
+
 void daedalusd_free (Daedalusd * daemon);
 
 void daedalusd_log (gboolean error, const gchar * format, ...)

@@ -41,6 +41,7 @@ enum
   EXIT_BUSY = 3,
   EXIT_VERSION = 4,
   EXIT_CONNECTION = 5,
+  EXIT_PERMISSION = 6,
 };
 
 typedef struct
@@ -50,6 +51,8 @@ typedef struct
   gchar *device;
   gchar **decoders;
   gboolean list;
+  gboolean check;
+  gchar *status_file;
   gboolean verbose;
   gboolean version;
   gint fd;
@@ -79,6 +82,8 @@ exit_code_for (const GError * error)
         return EXIT_BUSY;
       case GST_RESOURCE_ERROR_SETTINGS:
         return EXIT_VERSION;
+      case GST_RESOURCE_ERROR_NOT_AUTHORIZED:
+        return EXIT_PERMISSION;
       default:
         return EXIT_CONNECTION;
     }
@@ -282,6 +287,32 @@ on_lost (Daedalusd * daemon, const gchar * message, gpointer data)
   g_main_loop_quit (app->loop);
 }
 
+/* --check: what a start does up to the handshake with the kernel module
+ * (a connection made and closed at once), and its exit status */
+static gint
+check (App * app, DaedalusdConfig * config)
+{
+  Daedalusd *daemon;
+  GError *err = NULL;
+  gchar *desc;
+  gint code = EXIT_OK;
+
+  desc = daedalusd_config_describe (config);
+  daemon = daedalusd_new (config, FALSE);
+  if (!daedalusd_connect (daemon, app->device, app->fd, &err)) {
+    daedalusd_log (TRUE, "%s", err->message);
+    code = exit_code_for (err);
+    g_error_free (err);
+  } else {
+    daedalusd_log (FALSE, _("Check passed: %s answers, decoding %s."),
+        app->fd >= 0 ? "fd" : app->device ? app->device :
+        GST_DAEDALUS_DEFAULT_DEVICE, desc);
+  }
+  daedalusd_free (daemon);
+  g_free (desc);
+  return code;
+}
+
 static gboolean
 parse_options (App * app, gint * argc, gchar *** argv, GError ** error)
 {
@@ -297,6 +328,15 @@ parse_options (App * app, gint * argc, gchar *** argv, GError ** error)
     {"list", 'l', 0, G_OPTION_ARG_NONE, &app->list,
         N_("List the template in force per codec and whether it is usable, "
               "then exit"), NULL},
+    {"check", 0, 0, G_OPTION_ARG_NONE, &app->check,
+          N_("Check the configuration and the environment (a usable "
+              "decoder, the control device, its permissions, the kernel "
+              "module's protocol version: a connection made and closed), "
+              "say what is wrong, then exit; for ExecStartPre"), NULL},
+    {"status-file", 0, 0, G_OPTION_ARG_FILENAME, &app->status_file,
+          N_("Keep the daemon's state and its streams' in FILE (a key file "
+              "that daedalusctl status reads; removed at exit)"),
+        N_("FILE")},
     {"verbose", 'v', 0, G_OPTION_ARG_NONE, &app->verbose,
         N_("Log every stream that starts and ends"), NULL},
     {"version", 0, 0, G_OPTION_ARG_NONE, &app->version,
@@ -327,13 +367,15 @@ parse_options (App * app, gint * argc, gchar *** argv, GError ** error)
           "overrides the file, the file overrides the built-in defaults "
           "(the highest-ranked installed parser and decoder).\n" "\n"
           "Exit status:\n"
-          "  0  stopped by SIGINT or SIGTERM, or --list printed\n"
+          "  0  stopped by SIGINT or SIGTERM, --list printed, or --check "
+          "found nothing wrong\n"
           "  1  bad usage or configuration: unknown option or codec, "
           "unreadable configuration file, bad template, no usable " "decoder\n"
           "  2  the control device does not exist: the daedalus_v4l2 "
           "module is not loaded\n" "  3  another daemon is already connected\n"
           "  4  the kernel module speaks another protocol version\n"
-          "  5  the connection failed or was lost\n"), names);
+          "  5  the connection failed or was lost\n"
+          "  6  no permission to open the control device\n"), names);
   description = g_strdup_printf (_("Default configuration file: %s\n"
           "Default control device: %s\n\n%s"), DAEDALUSD_CONFIG_FILE,
       GST_DAEDALUS_DEFAULT_DEVICE, body);
@@ -354,6 +396,7 @@ app_exit (App * app, gint code)
 {
   g_free (app->config_path);
   g_free (app->device);
+  g_free (app->status_file);
   g_strfreev (app->decoders);
   return code;
 }
@@ -404,8 +447,8 @@ main (int argc, char **argv)
     return app_exit (&app, EXIT_OK);
   }
   daedalusd_init ();
-  /* --list tells what is installed now */
-  if (defer_registry && app.list)
+  /* --list and --check tell what is installed now */
+  if (defer_registry && (app.list || app.check))
     gst_update_registry ();
 
   config = load_config (&app, &err);
@@ -430,6 +473,9 @@ main (int argc, char **argv)
     return app_exit (&app, EXIT_CONFIG);
   }
 
+  if (app.check)
+    return app_exit (&app, check (&app, config));
+
   app.loop = g_main_loop_new (NULL, FALSE);
   app.desc = daedalusd_config_describe (config);
   app.daemon = daedalusd_new (config, app.verbose);
@@ -449,6 +495,8 @@ main (int argc, char **argv)
       app.fd >= 0 ? "fd" : app.device ? app.device :
       GST_DAEDALUS_DEFAULT_DEVICE, app.desc);
   warn_no_codecs (&app);
+  if (app.status_file)
+    daedalusd_set_status_file (app.daemon, app.status_file);
   if (defer_registry)
     start_reload (&app, FALSE);
 

@@ -556,6 +556,12 @@ connection_new (const gchar * key, const gchar * device, gint fd,
       else if (err == EBUSY)
         g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_BUSY,
             _("Another daemon is already connected to %s."), device);
+      else if (err == EACCES || err == EPERM)
+        g_set_error (error, GST_RESOURCE_ERROR,
+            GST_RESOURCE_ERROR_NOT_AUTHORIZED,
+            _("Permission denied to open %s: the daemon must run as a "
+                "member of the device's group (the udev rule of "
+                "daedalus-v4l2 gives it to the group daedalus)."), device);
       else
         g_set_error (error, GST_RESOURCE_ERROR,
             GST_RESOURCE_ERROR_OPEN_READ_WRITE,

@@ -278,15 +278,25 @@ static int dispatch(struct daedalus_daemon *d, const void *msg, size_t count)
 	if (ret)
 		return ret;
 
+	/*
+	 * A stream that ended (closed, or failed: the handlers answer EIO)
+	 * after the daemon wrote: a stale reply, counted.  The ids of a
+	 * connection's streams were all handed out before it saw them.
+	 */
 	ctx = find_ctx(d->dev, hdr->stream_id);
-	if (!ctx)
+	if (!ctx) {
+		if (hdr->stream_id && hdr->stream_id < READ_ONCE(d->dev->next_stream_id))
+			daedalus_count_stale(d->dev);
 		return -ENOENT;
+	}
 
 	/* a stream of an earlier daemon connection is not this daemon's */
 	spin_lock(&ctx->lock);
 	if (!ctx->opened || ctx->conn_seq != d->seq || ctx->closed)
 		ret = -ENOENT;
 	spin_unlock(&ctx->lock);
+	if (ret && ctx->opened)
+		daedalus_count_stale(d->dev);
 
 	if (!ret) {
 		switch (hdr->type) {
@@ -307,6 +317,8 @@ static int dispatch(struct daedalus_daemon *d, const void *msg, size_t count)
 			break;
 		}
 	}
+	if (ret == -EIO)
+		daedalus_count_stale(d->dev);
 	daedalus_ctx_put(ctx);
 	return ret;
 }
@@ -415,9 +427,26 @@ static ssize_t queued_show(struct device *d, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(queued);
 
+/*
+ * the daemon's messages dropped since the module was loaded because their
+ * stream had ended or failed, or their epoch had passed (a daemon that
+ * was stopped and continued, a seek): see daedalus_count_stale()
+ */
+static ssize_t stale_replies_show(struct device *d,
+				  struct device_attribute *attr, char *buf)
+{
+	struct miscdevice *misc = dev_get_drvdata(d);
+	struct daedalus_dev *dev = container_of(misc, struct daedalus_dev, misc);
+
+	return sysfs_emit(buf, "%lld\n",
+			  (long long)atomic64_read(&dev->stale_replies));
+}
+static DEVICE_ATTR_RO(stale_replies);
+
 static struct attribute *daedalus_cdev_attrs[] = {
 	&dev_attr_connected.attr,
 	&dev_attr_queued.attr,
+	&dev_attr_stale_replies.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(daedalus_cdev);

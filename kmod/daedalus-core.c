@@ -36,6 +36,11 @@ module_param_named(watchdog_ms, daedalus_watchdog_ms, uint, 0644);
 MODULE_PARM_DESC(watchdog_ms,
 		 "fail a stream whose daemon makes no progress for this long although it could (ms, 0 = never; default 10000)");
 
+int daedalus_video_nr = -1;
+module_param_named(video_nr, daedalus_video_nr, int, 0444);
+MODULE_PARM_DESC(video_nr,
+		 "the decoder's /dev/videoN: N, or the first free number after it if taken (-1 = the first free; default -1). Raspberry Pi OS's Chromium opens /dev/video10");
+
 static struct daedalus_dev *daedalus;
 
 static void daedalus_media_init(struct daedalus_dev *dev)
@@ -102,6 +107,7 @@ static int __init daedalus_init(void)
 	if (ret)
 		goto err_video;
 
+	daedalus_debugfs_init(dev);
 	daedalus = dev;
 	v4l2_info(&dev->v4l2_dev,
 		  "decoder node %s, daemon device /dev/%s (protocol %u.%u)\n",
@@ -129,6 +135,7 @@ static void __exit daedalus_exit(void)
 	struct daedalus_dev *dev = daedalus;
 
 	/* both fops pin the module: no file of either device is open here */
+	daedalus_debugfs_exit(dev);
 	daedalus_media_unregister(dev);
 	daedalus_video_unregister(dev);
 	daedalus_chardev_unregister(dev);

@@ -699,7 +699,7 @@ int daedalus_video_register(struct daedalus_dev *dev)
 	vfd->vfl_dir = VFL_DIR_M2M;
 	vfd->device_caps = V4L2_CAP_VIDEO_M2M_MPLANE | V4L2_CAP_STREAMING;
 	video_set_drvdata(vfd, dev);
-	return video_register_device(vfd, VFL_TYPE_VIDEO, -1);
+	return video_register_device(vfd, VFL_TYPE_VIDEO, daedalus_video_nr);
 }
 
 void daedalus_video_unregister(struct daedalus_dev *dev)

@@ -71,6 +71,7 @@ retry:
 		goto retry;
 	}
 	if (fire) {
+		ctx->stats.watchdog_fires++;
 		fail_close_locked(ctx, qm, &dead);
 		qm = NULL;
 		again = false;
@@ -117,8 +118,11 @@ int daedalus_handle_consumed(struct daedalus_ctx *ctx,
 	spin_lock(&ctx->lock);
 	if (!usable_locked(ctx)) {
 		ret = -EIO;
-	} else if (epoch_cmp(ctx, m->epoch)) {
-		ret = epoch_cmp(ctx, m->epoch) < 0 ? 0 : -EINVAL;
+	} else if (epoch_cmp(ctx, m->epoch) > 0) {
+		ret = -EINVAL;
+	} else if (epoch_cmp(ctx, m->epoch) < 0) {
+		daedalus_count_stale(ctx->dev);
+		ret = 0;
 	} else {
 		list_for_each_entry(buf, &ctx->out_pending, list) {
 			if (buf->cookie != m->cookie)
@@ -188,6 +192,7 @@ retry:
 				return -ENOMEM;
 			goto retry;
 		}
+		daedalus_count_stale(ctx->dev);
 		daedalus_fill_announce(ctx, again, buf);
 		daedalus_send(ctx->dev, again, ctx->conn_seq);
 		again = NULL;
@@ -208,6 +213,8 @@ retry:
 			if (m->flags & DAEDALUS_FRAME_FLAG_KEYFRAME)
 				buf->vb.flags |= V4L2_BUF_FLAG_KEYFRAME;
 			ctx->wd_stamp = jiffies;
+			if (!(m->flags & DAEDALUS_FRAME_FLAG_ERROR))
+				daedalus_count_frame_locked(ctx, meta);
 			daedalus_sm_frame_done_locked(ctx, buf);
 			daedalus_cap_done_locked(ctx, buf, meta,
 						 (m->flags & DAEDALUS_FRAME_FLAG_ERROR) ?
@@ -245,9 +252,11 @@ int daedalus_handle_drain_done(struct daedalus_ctx *ctx,
 	} else if (epoch_cmp(ctx, m->epoch) > 0) {
 		ret = -EINVAL;
 	} else if (!epoch_cmp(ctx, m->epoch)) {
-		/* older epochs: a seek ended their drain already */
 		ctx->wd_stamp = jiffies;
 		next = daedalus_sm_drain_done_locked(ctx, &reset);
+	} else {
+		/* older epochs: a seek ended their drain already */
+		daedalus_count_stale(ctx->dev);
 	}
 	spin_unlock(&ctx->lock);
 
@@ -351,8 +360,10 @@ int daedalus_handle_format(struct daedalus_ctx *ctx,
 		ret = -EINVAL;
 	else if (epoch_cmp(ctx, m->epoch) < 0)
 		ret = 1;	/* stale: ignored */
-	if (ret == 1)
+	if (ret == 1) {
+		daedalus_count_stale(ctx->dev);
 		daedalus_sm_stale_format_locked(ctx, &reset);
+	}
 	spin_unlock(&ctx->lock);
 	if (ret == 1)
 		daedalus_kick_cap(ctx);

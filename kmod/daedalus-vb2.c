@@ -28,6 +28,8 @@ static void out_done_locked(struct daedalus_ctx *ctx, struct daedalus_buffer *bu
 			    enum vb2_buffer_state state)
 {
 	buf->vb.sequence = ctx->out_seq++;
+	if (state == VB2_BUF_STATE_ERROR)
+		ctx->stats.errors++;
 	vb2_buffer_done(&buf->vb.vb2_buf, state);
 }
 
@@ -66,6 +68,8 @@ void daedalus_cap_done_locked(struct daedalus_ctx *ctx,
 {
 	apply_meta(&buf->vb, meta);
 	buf->vb.sequence = ctx->cap_seq++;
+	if (state == VB2_BUF_STATE_ERROR)
+		ctx->stats.errors++;
 	vb2_buffer_done(&buf->vb.vb2_buf, state);
 }
 
@@ -491,6 +495,8 @@ static void out_buf_queue(struct daedalus_ctx *ctx, struct daedalus_buffer *buf)
 	buf->cookie = ++ctx->next_cookie;
 	meta = &ctx->meta[buf->cookie % DAEDALUS_META_SLOTS];
 	meta->cookie = buf->cookie;
+	meta->queued_ns = ktime_get_ns();
+	ctx->stats.aus++;
 	meta->timestamp = buf->vb.vb2_buf.timestamp;
 	meta->timecode = buf->vb.timecode;
 	meta->flags = buf->vb.flags &

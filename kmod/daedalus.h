@@ -133,6 +133,10 @@ struct daedalus_qmsg {
  *	node's open/release and by the chardev to look streams up.
  * @ctxs: every open context of the video node
  * @next_stream_id: stream id of the next context; ids are never reused
+ * @stale_replies: the daemon's messages dropped because their stream had
+ *	ended or failed, or their epoch had passed (sysfs stale_replies);
+ *	atomic, no lock
+ * @debugfs: the directory daedalus-v4l2 in debugfs (its file streams)
  */
 struct daedalus_dev {
 	struct platform_device *pdev;
@@ -156,6 +160,9 @@ struct daedalus_dev {
 	struct mutex ctx_mutex;		/* ctxs, next_stream_id */
 	struct list_head ctxs;
 	u64 next_stream_id;
+
+	atomic64_t stale_replies;
+	struct dentry *debugfs;
 };
 
 /**
@@ -187,6 +194,7 @@ struct daedalus_buffer {
  */
 struct daedalus_au_meta {
 	u64 cookie;
+	u64 queued_ns;
 	u64 timestamp;
 	struct v4l2_timecode timecode;
 	u32 flags;
@@ -256,6 +264,26 @@ enum daedalus_last {
 	DAEDALUS_LAST_OWED_EOS,
 };
 
+/* latency buckets: [2^i, 2^(i+1)) us, the first from 0, the last open */
+#define DAEDALUS_LAT_BUCKETS 24
+
+/**
+ * struct daedalus_stats - what a context did, for debugfs (streams)
+ * @aus: access units queued on OUTPUT
+ * @frames: CAPTURE buffers done with a frame
+ * @errors: buffers done with V4L2_BUF_FLAG_ERROR (both queues)
+ * @watchdog_fires: times the watchdog failed the stream
+ * @latency: frames per bucket of the time from their access unit's QBUF
+ *	to the frame being done (DAEDALUS_LAT_BUCKETS)
+ */
+struct daedalus_stats {
+	u64 aus;
+	u64 frames;
+	u64 errors;
+	u32 watchdog_fires;
+	u32 latency[DAEDALUS_LAT_BUCKETS];
+};
+
 /**
  * struct daedalus_ctx - one open file of the video node: one stream
  * @fh: V4L2 file handle, first member
@@ -317,6 +345,7 @@ enum daedalus_last {
  *	than the watchdog_ms module parameter; runs while the stream is open
  * @last_meta: metadata of the latest OUTPUT buffer, for empty LAST buffers
  * @meta: metadata of recent access units, slot = cookie % SLOTS
+ * @stats: counters for debugfs (daedalus-debugfs.c)
  */
 struct daedalus_ctx {
 	struct v4l2_fh fh;
@@ -364,6 +393,7 @@ struct daedalus_ctx {
 	struct delayed_work watchdog;
 	struct daedalus_au_meta last_meta;
 	struct daedalus_au_meta meta[DAEDALUS_META_SLOTS];
+	struct daedalus_stats stats;
 };
 
 static inline struct daedalus_ctx *file_to_ctx(struct file *file)
@@ -378,6 +408,7 @@ static inline struct daedalus_buffer *to_dbuf(struct vb2_buffer *vb)
 
 /* daedalus-core.c */
 extern unsigned int daedalus_watchdog_ms;
+extern int daedalus_video_nr;
 extern const struct daedalus_coded_fmt daedalus_coded_fmts[];
 extern const unsigned int daedalus_num_coded_fmts;
 
@@ -494,6 +525,19 @@ int daedalus_send(struct daedalus_dev *dev, struct daedalus_qmsg *qm,
 int daedalus_send_keep(struct daedalus_dev *dev, struct daedalus_qmsg *qm,
 		       u64 conn_seq);
 unsigned int daedalus_queued(struct daedalus_dev *dev);
+
+/* daedalus-debugfs.c */
+void daedalus_count_frame_locked(struct daedalus_ctx *ctx,
+				 const struct daedalus_au_meta *meta);
+void daedalus_debugfs_init(struct daedalus_dev *dev);
+void daedalus_debugfs_exit(struct daedalus_dev *dev);
+
+/* a message of the daemon's about a stream or epoch no longer current */
+static inline void daedalus_count_stale(struct daedalus_dev *dev)
+{
+	atomic64_inc(&dev->stale_replies);
+}
+
 void daedalus_purge_stream(struct daedalus_dev *dev, u64 stream_id);
 void daedalus_take_stream_decodes(struct daedalus_dev *dev, u64 stream_id,
 				  struct list_head *dead);

@@ -57,6 +57,11 @@
  *   -t: the file is opened blocking, and a second thread sleeps in
  *     VIDIOC_DQEVENT for every event while the main thread streams (it
  *     calls DQBUF only when poll() says a buffer is there);
+ *   -Q: as -t, and while every OUTPUT buffer is queued and none came
+ *     back, the main thread sleeps in a blocking DQBUF(CAPTURE) instead
+ *     of poll() (a player's decode thread; the reliability tests kill
+ *     the daemon meanwhile; for streams whose every access unit gives a
+ *     frame, as VP9's);
  *   -E N: after the end (LAST, EPIPE, EOS), queue the LAST buffer again
  *     and seek: STREAMOFF/STREAMON(OUTPUT) without DEC_CMD_START, from
  *     access unit N (a keyframe), to the end and a second drain: the
@@ -68,6 +73,9 @@
  *   -R: at a resolution change whose new format the CAPTURE buffers
  *     still hold (size and number), keep them: G_FMT, DEC_CMD_START, and
  *     queue the LAST buffer again, instead of a new Capture setup;
+ *   -K CMD: run CMD (sh -c) once, when the first resolution change
+ *     mid-stream is taken (SOURCE_CHANGE, and LAST unless -G), before the
+ *     new Capture setup, e.g. to kill the daemon there;
  *   -x also lets buffers come back with ERROR (the frames the failure
  *     took), which are queued again;
  *   -w OUT.yuv: also write each frame, as hashed, to OUT.yuv;
@@ -169,6 +177,8 @@ struct client {
 	const char *on_stop;	/* -x */
 	const char *before_stop;	/* -X */
 	bool event_thread;	/* -t */
+	bool block_dqbuf;	/* -Q */
+	const char *on_drc;	/* -K */
 	int seek_after_eos;	/* -E, or -1 */
 	bool empty_aus;		/* -z */
 	bool stop_early;	/* -P */
@@ -424,6 +434,14 @@ static bool take_src_change(struct client *c)
 	if (n <= c->handled_changes)
 		return false;
 	c->handled_changes = n;
+	if (c->on_drc && c->cap_streaming) {
+		/* -K: once, at the first resolution change mid-stream */
+		say("resolution change: running %s", c->on_drc);
+		if (system(c->on_drc) != 0)
+			die("the command at the resolution change", "%s failed",
+			    c->on_drc);
+		c->on_drc = NULL;
+	}
 	return true;
 }
 
@@ -660,12 +678,32 @@ static void setup_output(struct client *c, struct stream *s)
 	stream(c, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, true, "STREAMON(OUTPUT)");
 }
 
+/* -t: whether DQBUF(OUTPUT) on the blocking file returns at once: a
+ * buffer came back, or poll() says POLLERR while OUTPUT holds buffers of
+ * ours (so its queue is not empty: it failed, DQBUF says EIO) */
+static bool output_answers(struct client *c)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLOUT };
+	unsigned i;
+
+	if (poll(&p, 1, 0) <= 0)
+		return false;
+	if (p.revents & POLLOUT)
+		return true;
+	if (!(p.revents & POLLERR))
+		return false;
+	for (i = 0; i < c->n_out; i++)
+		if (c->out[i].queued)
+			return true;
+	return false;
+}
+
 static void reclaim_output(struct client *c)
 {
 	/* without -t the file is non-blocking: DQBUF says EAGAIN, or EIO
 	 * when the stream failed (poll's POLLERR does not tell that apart
 	 * from OUTPUT having nothing queued) */
-	while (!c->event_thread || ready(c, POLLOUT)) {
+	while (!c->event_thread || output_answers(c)) {
 		struct v4l2_plane planes[1];
 		struct v4l2_buffer b = { .type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE,
 					 .memory = V4L2_MEMORY_MMAP,
@@ -941,6 +979,18 @@ static void frame_md5(struct client *c, const struct buf *b, char out[33])
 
 enum cap_result { CAP_NONE, CAP_FRAME, CAP_LAST };
 
+/* -Q: whether an OUTPUT buffer is free for the next access unit (one
+ * that came back but was not dequeued yet is not) */
+static bool any_output_free(struct client *c)
+{
+	unsigned i;
+
+	for (i = 0; i < c->n_out; i++)
+		if (!c->out[i].queued)
+			return true;
+	return false;
+}
+
 static enum cap_result dequeue_capture(struct client *c, struct stream *s)
 {
 	struct v4l2_plane planes[VIDEO_MAX_PLANES];
@@ -950,8 +1000,14 @@ static enum cap_result dequeue_capture(struct client *c, struct stream *s)
 	uint64_t ts;
 	bool last;
 
-	if (!ready(c, POLLIN))
+	if (c->block_dqbuf && c->cap_streaming && !any_output_free(c) &&
+	    !ready(c, POLLOUT)) {
+		pthread_mutex_lock(&c->lock);
+		c->step = "blocked in DQBUF(CAPTURE)";
+		pthread_mutex_unlock(&c->lock);
+	} else if (!ready(c, POLLIN)) {
 		return CAP_NONE;
+	}
 	if (xioctl(c->fd, VIDIOC_DQBUF, &b) < 0) {
 		if (errno == EAGAIN)
 			return CAP_NONE;
@@ -1251,7 +1307,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: dec-client -d DEV -c FOURCC -i IN.hdr -o OUT.md5 [-f FOURCC]\n"
 		"                  [-S N] [-k N:M] [-x CMD] [-X CMD] [-2 FOURCC:IN2.hdr:OUT2.md5]\n"
-		"                  [-t] [-T MS] [-v] [-E N] [-z] [-P] [-R] [-A] [-H N]\n"
+		"                  [-t] [-Q] [-K CMD] [-T MS] [-v] [-E N] [-z] [-P] [-R]\n"
+		"                  [-A] [-H N]\n"
 		"                  [-w OUT.yuv] [-L FORMATS] [-F] [-b BYTES] [-D EXPORTER]\n"
 		"                  [-G MS] [-C N]\n");
 	exit(2);
@@ -1269,7 +1326,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	the_client = &c;
-	while ((opt = getopt(argc, argv, "d:c:i:o:f:S:k:x:X:2:tT:vE:zPRAH:w:L:Fb:D:G:C:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:c:i:o:f:S:k:x:X:2:tQK:T:vE:zPRAH:w:L:Fb:D:G:C:")) != -1) {
 		switch (opt) {
 		case 'd': c.dev = optarg; break;
 		case 'c': fourcc = parse_fourcc(optarg); break;
@@ -1285,6 +1342,8 @@ int main(int argc, char **argv)
 		case 'X': c.before_stop = optarg; break;
 		case '2': second = optarg; break;
 		case 't': c.event_thread = true; break;
+		case 'Q': c.event_thread = c.block_dqbuf = true; break;
+		case 'K': c.on_drc = optarg; break;
 		case 'T': c.timeout_ms = atoi(optarg); break;
 		case 'v': c.verbose = true; break;
 		case 'E': c.seek_after_eos = atoi(optarg); break;

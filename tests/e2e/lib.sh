@@ -80,3 +80,41 @@ gst_md5() {
 	rm -f "$out.sums"
 	return $rc
 }
+
+# ---- rows of docs/reliability.md (tests/e2e/reliability-table.sh)
+# row_begin: a row counts from here: the kernel log's length, kmemleak's
+# suspects (with tests/vm/run --kmemleak), the FAILs so far
+row_begin() {
+	row_klines=$(dmesg | wc -l)
+	row_kleaks=$(row_leak_count)
+	row_fails=$fails
+}
+row_leak_count() {
+	local k=/sys/kernel/debug/kmemleak
+	if [ -w "$k" ] && echo scan > "$k" 2> /dev/null; then
+		grep -c '^unreferenced object' "$k"
+	else
+		echo -
+	fi
+}
+# row_leaks: kmemleak's new suspects since row_begin ("-" without it); it
+# ignores objects younger than 5 s, and an object's first scan only
+# records its checksum: 6 s, and two scans
+row_leaks() {
+	[ "$row_kleaks" = - ] && { echo -; return; }
+	sleep 6
+	echo scan > /sys/kernel/debug/kmemleak
+	echo $(($(row_leak_count) - row_kleaks))
+}
+# row TSV SCENARIO RUNS CLIENTS HUNG LEAKED: appends the row with the
+# kernel log's lines of tests/vm/kernel-problems.ere since row_begin and
+# the result: pass when no FAIL came since row_begin and the kernel
+# reported nothing
+row() {
+	local problems reports result=pass
+	problems=$(cat "$DAEDALUS_REPO/tests/vm/kernel-problems.ere")
+	reports=$(dmesg | tail -n +$((row_klines + 1)) | grep -cE "$problems")
+	[ "$fails" -eq "$row_fails" ] && [ "$reports" -eq 0 ] || result=FAIL
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "${@:2:5}" "$reports" "$result" >> "$1"
+	echo "row: $2: $result"
+}

@@ -389,6 +389,41 @@ GST_START_TEST (test_version_mismatch)
 
 GST_END_TEST;
 
+/* --check (the unit's ExecStartPre): the handshake made and the
+ * connection closed, or the start's own error and exit status */
+GST_START_TEST (test_check)
+{
+  const gchar *args[] = { "--check", NULL };
+  const gchar *nodev[] = { "--check", "--device", "/nonexistent/daedalus-v4l2",
+    NULL
+  };
+  FakeKernel *fk = fake_kernel_new (DAEDALUS_PROTO_MAJOR, 4);
+  FakeKernel *old = fake_kernel_new (DAEDALUS_PROTO_MAJOR + 1, 4);
+  Run r;
+
+  run (args, fk, &r);
+  fail_unless_equals_int (r.status, 0);
+  fail_unless (fake_kernel_wait_hello (fk, TIMEOUT_MS));
+  assert_contains (r.out, "Check passed: fd answers, decoding vp9 "
+      "(vp9parse ! vp9dec)");
+  run_clear (&r);
+
+  run (nodev, NULL, &r);
+  fail_unless_equals_int (r.status, 2);
+  assert_contains (r.err, "is the daedalus_v4l2 module loaded?");
+  run_clear (&r);
+
+  run (args, old, &r);
+  fail_unless_equals_int (r.status, 4);
+  assert_contains (r.err, "protocol version");
+  run_clear (&r);
+
+  fake_kernel_free (old);
+  fake_kernel_free (fk);
+}
+
+GST_END_TEST;
+
 /* a whole run: serve a stream, reload on SIGHUP, stop on SIGTERM */
 GST_START_TEST (test_run)
 {
@@ -426,6 +461,81 @@ GST_START_TEST (test_run)
   run_clear (&r);
   fake_kernel_free (fk);
   test_clip_free (clip);
+}
+
+GST_END_TEST;
+
+static void
+assert_key (GKeyFile * kf, const gchar * group, const gchar * key,
+    const gchar * expected)
+{
+  gchar *value = g_key_file_get_value (kf, group, key, NULL);
+
+  fail_unless_equals_string (value, expected);
+  g_free (value);
+}
+
+/* --status-file: the daemon and each stream's codec, size, template,
+ * decoder and counters while it runs (daedalusctl status reads it); the
+ * file goes with the daemon */
+GST_START_TEST (test_status_file)
+{
+  gchar *status = g_strdup_printf ("%s/daedalusd-status-%d", g_get_tmp_dir (),
+      getpid ());
+  gchar *arg = g_strdup_printf ("--status-file=%s", status);
+  const gchar *args[] = { arg, NULL };
+  FakeKernel *fk = fake_kernel_new (DAEDALUS_PROTO_MAJOR, 4);
+  TestClip *clip = test_clip_new ("vp9enc deadline=1", N_FRAMES, 320, 240);
+  gint64 end = g_get_monotonic_time () + TIMEOUT_MS * (gint64) 1000;
+  GKeyFile *kf = g_key_file_new ();
+  GSubprocess *p;
+  gchar *out_path;
+  Run r;
+  guint i;
+
+  p = spawn (args, fk, &out_path);
+  fail_unless (fake_kernel_wait_hello (fk, TIMEOUT_MS));
+  fake_kernel_open_stream (fk, 5, V4L2_PIX_FMT_VP9, 320, 240);
+  for (i = 0; i < clip->aus->len; i++)
+    fake_kernel_decode (fk, 5, g_ptr_array_index (clip->aus, i), i == 0);
+  fake_kernel_drain (fk, 5);
+  fail_unless (fake_kernel_wait_drain_done (fk, 1, TIMEOUT_MS));
+  /* rewritten once a second: until it has counted every frame */
+  while (g_get_monotonic_time () < end &&
+      !(g_key_file_load_from_file (kf, status, 0, NULL) &&
+          g_key_file_get_uint64 (kf, "stream 5", "frames", NULL) ==
+          N_FRAMES))
+    g_usleep (50 * 1000);
+  fail_unless_equals_int (g_key_file_get_uint64 (kf, "stream 5", "frames",
+          NULL), N_FRAMES);
+  fail_unless_equals_int (g_key_file_get_uint64 (kf, "daemon", "pid", NULL),
+      atoi (g_subprocess_get_identifier (p)));
+  assert_key (kf, "stream 5", "codec", "vp9");
+  assert_key (kf, "stream 5", "size", "320x240");
+  assert_key (kf, "stream 5", "template", "vp9parse ! vp9dec");
+  assert_key (kf, "stream 5", "decoders", "vp9dec");
+  fail_unless_equals_int (g_key_file_get_uint64 (kf, "stream 5",
+          "access-units", NULL), clip->aus->len);
+
+  fake_kernel_close_stream (fk, 5);
+  while (g_get_monotonic_time () < end &&
+      g_key_file_load_from_file (kf, status, 0, NULL) &&
+      g_key_file_has_group (kf, "stream 5"))
+    g_usleep (50 * 1000);
+  fail_if (g_key_file_has_group (kf, "stream 5"), "stream 5 still listed");
+  fail_unless_equals_int (g_key_file_get_uint64 (kf, "daemon", "streams",
+          NULL), 0);
+
+  g_subprocess_send_signal (p, SIGTERM);
+  finish (p, out_path, &r);
+  fail_unless_equals_int (r.status, 0);
+  fail_if (g_file_test (status, G_FILE_TEST_EXISTS), "%s left behind", status);
+  run_clear (&r);
+  g_key_file_free (kf);
+  fake_kernel_free (fk);
+  test_clip_free (clip);
+  g_free (arg);
+  g_free (status);
 }
 
 GST_END_TEST;
@@ -668,6 +778,8 @@ cli_suite (void)
   tcase_add_test (tc, test_bad_template_exit);
   tcase_add_test (tc, test_no_device);
   tcase_add_test (tc, test_version_mismatch);
+  tcase_add_test (tc, test_check);
+  tcase_add_test (tc, test_status_file);
   tcase_add_test (tc, test_run);
   tcase_add_test (tc, test_reload_enables_codec);
   tcase_add_test (tc, test_registry_update_deferred);
