@@ -55,9 +55,14 @@ cleanup() {
 	[ -z "$daemon" ] || { kill -CONT "$daemon"; kill -9 "$daemon"; } 2> /dev/null
 }
 trap cleanup EXIT
-# the clock in ms, without a process (they cost ~0.1 s each in a loaded
-# guest, which the 2 s limits would count)
-ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
+# the clock in ms and a nap, without a process: a fork costs up to a
+# second in a loaded guest with kmemleak, which the 2 s limits would count
+# (clock: sets $now; nap: read's timeout on a FIFO nobody writes)
+clock() { local t=${EPOCHREALTIME/./}; now=$((t / 1000)); }
+ms() { clock; echo "$now"; }
+tick=$(mktemp -u /tmp/reliability-tick.XXXXXX)
+mkfifo "$tick" && exec 9<> "$tick" && rm -f "$tick"
+nap() { read -rt "$1" -u 9 _ || :; }
 
 # ---- what each scenario measures (and lib.sh's row_begin, row)
 
@@ -135,11 +140,11 @@ until_frames() {
 ended_within() {
 	local limit=$1 t0 c left
 	shift
-	local now
-	t0=$(ms) late=0 ends="" dseen=0
+	clock
+	t0=$now late=0 ends="" dseen=0
 	left=("$@")
 	while [ ${#left[@]} -gt 0 ]; do
-		now=$(ms)
+		clock
 		[ $((now - t0)) -lt $((limit + 5000)) ] || break
 		local still=()
 		for c in "${left[@]}"; do
@@ -151,7 +156,7 @@ ended_within() {
 			fi
 		done
 		left=("${still[@]}")
-		sleep 0.02
+		nap 0.02
 	done
 	# (a task passes through D state for a moment, e.g. in munmap: what
 	# counts is one still there at the end)
@@ -223,35 +228,44 @@ if start_daemon "$res/daemon.log"; then
 	fi
 fi
 # b: at a resolution change, 4 clients of one codec, then of another:
-# the first kills the daemon when it takes its first resolution change
-# (dec-client -K), the others are where they are
+# each stops at its first resolution change (dec-client -K) until the
+# daemon, killed once all four are there, is dead
 for c in vp9 h264; do
 	start_daemon "$res/daemon.log" || break
 	runs=$((runs + 1))
 	fourcc=$(fourcc_of $c)
 	names=("$c-drc1" "$c-drc2" "$c-drc3" "$c-drc4")
-	# (once the others stream: a client that opens after the kill only
-	# meets a node without a daemon)
-	rm -f "$res/$c-drc.streaming"
-	client "$c-drc1" "$fourcc" "$(clip $c-drc)" -F \
-		-K "while [ ! -e $res/$c-drc.streaming ]; do sleep 0.1; done; kill -9 $daemon"
-	client "$c-drc2" "$fourcc" "$(clip $c-drc)" -F -t
-	client "$c-drc3" "$fourcc" "$(clip $c-drc)" -F
+	rm -f "$res/$c"-drc*.at
+	# at N: the -K of client N: it says it is there, then waits on a FIFO
+	# (no process of its own: a loop of sleeps would take seconds to see
+	# the word in a loaded guest), until the script opens and closes it
+	go=/tmp/reliability-$c-drc.go
+	rm -f "$go" && mkfifo "$go"
+	at() { echo "touch $res/$c-drc$1.at; read -r _ < $go; true"; }
+	client "$c-drc1" "$fourcc" "$(clip $c-drc)" -F -K "$(at 1)"
+	client "$c-drc2" "$fourcc" "$(clip $c-drc)" -F -t -K "$(at 2)"
+	client "$c-drc3" "$fourcc" "$(clip $c-drc)" -F -K "$(at 3)"
 	# (-Q, the blocking DQBUF, only for VP9: every access unit gives a frame)
-	client "$c-drc4" "$fourcc" "$(clip $c-drc)" -F $([ $c = vp9 ] && echo -Q || echo -t)
-	until_frames 1 120 "${names[@]:1}" && touch "$res/$c-drc.streaming"
-	limit=$(($(date +%s) + 120))
-	while alive "$daemon" && [ "$(date +%s)" -lt $limit ]; do sleep 0.02; done
-	kill -9 "$daemon" 2> /dev/null
-	at=$(grep -c 'event SOURCE_CHANGE' "$res/$c"-drc?.log | sed 's/.*-drc//' | tr '\n' ' ')
+	client "$c-drc4" "$fourcc" "$(clip $c-drc)" -F -K "$(at 4)" \
+		$([ $c = vp9 ] && echo -Q || echo -t)
+	clock; limit=$((now + 120000))
+	while [ "$now" -lt $limit ] &&
+		! { [ -e "$res/$c-drc1.at" ] && [ -e "$res/$c-drc2.at" ] &&
+		[ -e "$res/$c-drc3.at" ] && [ -e "$res/$c-drc4.at" ]; }; do
+		nap 0.05; clock
+	done
+	at=$(ls "$res/$c"-drc*.at 2> /dev/null | wc -l)
+	kill -9 "$daemon"
+	while alive "$daemon"; do nap 0.01; done
+	: > "$go"
 	ended_within 2000 "${names[@]}"
 	wait "$daemon" 2> /dev/null; daemon=
 	hung=$((hung + late + dseen))
 	statuses "${names[@]}"; rcs=$st
-	if [ "$late" -eq 0 ] && [ "$dseen" -eq 0 ] && [ "$rcs" = "0 0 0 0" ]; then
-		pass "daemon killed at a resolution change, 4 $c clients (SOURCE_CHANGEs so far: $at): each ended by itself with the failure ($ends)"
+	if [ "$at" -eq 4 ] && [ "$late" -eq 0 ] && [ "$dseen" -eq 0 ] && [ "$rcs" = "0 0 0 0" ]; then
+		pass "daemon killed with 4 $c clients stopped at a resolution change: each ended by itself with the failure ($ends)"
 	else
-		fail "daemon killed at a resolution change, 4 $c clients: SOURCE_CHANGEs $at, exits $rcs, $late late, $dseen stuck in D state ($ends)"
+		fail "daemon killed at a resolution change, 4 $c clients ($at of them there): exits $rcs, $late late, $dseen stuck in D state ($ends)"
 	fi
 done
 row "$tsv" "daedalusd SIGKILLed, 4 clients blocked in poll, DQEVENT, DQBUF and a drain; then 4 at a resolution change (VP9, H.264)" \
@@ -302,7 +316,7 @@ if start_daemon "$res/daemon.log" -D "vp9=vp9parse ! identity sleep-time=50000 !
 		s0=$(cat "$stale")
 		kill -STOP "$daemon"
 		ended_within 8000 stop1 stop2
-		hung=$((late + dseen))
+		hung=$((late + dseen)) stop_end=$ends
 		statuses stop1 stop2; rcs=$st
 		kill -CONT "$daemon"
 		sleep 3
@@ -313,7 +327,7 @@ if start_daemon "$res/daemon.log" -D "vp9=vp9parse ! identity sleep-time=50000 !
 		statuses after; rc_after=$st
 		if [ "$hung" -eq 0 ] && [ "$rcs" = "0 0" ] && [ "$s1" -gt "$s0" ] &&
 			alive "$daemon" && [ "$rc_after" -eq 0 ] && cmp -s "$clips/vp9/ref.md5" "$res/after.md5"; then
-			pass "daemon stopped: the watchdog failed both streams, the clients ended ($ends); continued: $((s1 - s0)) stale replies dropped, a new stream bit-exact"
+			pass "daemon stopped: the watchdog failed both streams, the clients ended ($stop_end); continued: $((s1 - s0)) stale replies dropped, a new stream bit-exact"
 		else
 			fail "daemon stopped: exits $rcs, $hung hung, stale replies $s0 -> $s1, daemon $(alive "$daemon" && echo alive || echo dead), new stream exit $rc_after, $(frames after) frames"
 		fi
@@ -413,6 +427,8 @@ if [ -n "$daemon" ] || start_daemon "$res/daemon.log"; then
 		runs=$((runs + 4))
 		for n in "${names[@]}"; do
 			statuses "$n"
+			# its own watchdog ended it: it waited 100 s for nothing
+			! grep -q 'no progress for' "$res/$n.log" || hung=$((hung + 1))
 			echo "reliability: $n: exit $st, $(frames "$n") frames$(grep -m1 -o 'FAIL.*' "$res/$n.log" | head -c 100 | sed 's/^/, /')"
 		done
 		statuses "clean-$c"; rc=$st
