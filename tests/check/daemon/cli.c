@@ -424,6 +424,19 @@ GST_START_TEST (test_check)
 
 GST_END_TEST;
 
+/* stream 5: @clip (VP9, 320x240) decoded and drained by the daemon */
+static void
+decode_clip (FakeKernel * fk, TestClip * clip)
+{
+  guint i;
+
+  fake_kernel_open_stream (fk, 5, V4L2_PIX_FMT_VP9, 320, 240);
+  for (i = 0; i < clip->aus->len; i++)
+    fake_kernel_decode (fk, 5, g_ptr_array_index (clip->aus, i), i == 0);
+  fake_kernel_drain (fk, 5);
+  fail_unless (fake_kernel_wait_drain_done (fk, 1, TIMEOUT_MS));
+}
+
 /* a whole run: serve a stream, reload on SIGHUP, stop on SIGTERM */
 GST_START_TEST (test_run)
 {
@@ -433,15 +446,10 @@ GST_START_TEST (test_run)
   GSubprocess *p;
   gchar *out_path;
   Run r;
-  guint i;
 
   p = spawn (args, fk, &out_path);
   fail_unless (fake_kernel_wait_hello (fk, TIMEOUT_MS));
-  fake_kernel_open_stream (fk, 5, V4L2_PIX_FMT_VP9, 320, 240);
-  for (i = 0; i < clip->aus->len; i++)
-    fake_kernel_decode (fk, 5, g_ptr_array_index (clip->aus, i), i == 0);
-  fake_kernel_drain (fk, 5);
-  fail_unless (fake_kernel_wait_drain_done (fk, 1, TIMEOUT_MS));
+  decode_clip (fk, clip);
   fail_unless_equals_int (fake_kernel_count_frames (fk, 5), N_FRAMES);
   fake_kernel_close_stream (fk, 5);
 
@@ -491,15 +499,10 @@ GST_START_TEST (test_status_file)
   GSubprocess *p;
   gchar *out_path;
   Run r;
-  guint i;
 
   p = spawn (args, fk, &out_path);
   fail_unless (fake_kernel_wait_hello (fk, TIMEOUT_MS));
-  fake_kernel_open_stream (fk, 5, V4L2_PIX_FMT_VP9, 320, 240);
-  for (i = 0; i < clip->aus->len; i++)
-    fake_kernel_decode (fk, 5, g_ptr_array_index (clip->aus, i), i == 0);
-  fake_kernel_drain (fk, 5);
-  fail_unless (fake_kernel_wait_drain_done (fk, 1, TIMEOUT_MS));
+  decode_clip (fk, clip);
   /* rewritten once a second: until it has counted every frame */
   while (g_get_monotonic_time () < end &&
       !(g_key_file_load_from_file (kf, status, 0, NULL) &&
